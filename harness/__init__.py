@@ -1,0 +1,1 @@
+"""codegraph's harness: real graph databases, corpora and measurements for indexing runs."""

@@ -1,0 +1,316 @@
+"""`codegraph`: index a codebase, inspect the graph, run the project's embedded database.
+
+Exit status: 0 done (files that failed are listed in the summary), 1 the run could not
+complete (e.g. database unreachable), 2 invalid configuration or usage, 130 interrupted
+(SIGINT), 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
+
+from indexer import __version__, graphdb, project, runtime
+from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
+from indexer.redact import RedactingFilter
+from indexer.server import ServerError
+
+log = logging.getLogger("codegraph")
+
+EXIT_FAILED, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 1, 2, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl+C but reported with its own exit status."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def setup_logging(verbosity: int, secrets: tuple[str, ...]) -> None:
+    level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("neo4j").setLevel(logging.WARNING if verbosity < 2 else logging.DEBUG)
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "NEO4J_URI": getattr(args, "uri", None),
+        "INDEXING_MODE": getattr(args, "mode", None),
+        "MAX_WORKERS": getattr(args, "workers", None),
+        "NEO4J_MAX_CONNECTION_POOL_SIZE": getattr(args, "pool_size", None),
+        "EMBED_MODE": getattr(args, "embed", None),
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    settings = load_settings(overrides)
+    if settings.uri is None:
+        handle = project.running()
+        if handle is not None:
+            settings = load_settings({**handle.env(), **overrides})
+    return settings
+
+
+def _need_database(settings: Settings) -> None:
+    if settings.uri is None:
+        raise graphdb.DatabaseError(
+            "no graph database configured: run `codegraph db start` for a local one, "
+            "or set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)"
+        )
+
+
+# -- index --------------------------------------------------------------------------------
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer import pipeline
+
+    settings = resolve_settings(args)
+    setup_logging(args.verbose - args.quiet, (settings.password or "", settings.embed.api_key or ""))
+    _need_database(settings)
+    bar = _progress_bar(args)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        summary = pipeline.run_index(args.path, settings, clear=args.clear, progress=bar.update if bar else None)
+    except pipeline.IndexInterrupted as stop:
+        if bar:
+            bar.close()
+        _print_summary(stop.summary, args.json)
+        print(f"interrupted: {stop.summary.files_indexed} files were written before the stop; "
+              "run the same command again to finish (unchanged files are skipped)", file=sys.stderr)
+        return EXIT_SIGTERM if isinstance(stop.__context__, Terminated) else EXIT_SIGINT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        pipeline.close_shared_driver()
+    if bar:
+        bar.close()
+    _print_summary(summary, args.json)
+    return 0
+
+
+class _Bar:
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self.tqdm: Any = None
+        self.factory: Callable[..., Any] = tqdm
+
+    def update(self, done: int, total: int) -> None:
+        if self.tqdm is None:
+            self.tqdm = self.factory(total=total, unit="file", desc="indexing", file=sys.stderr, smoothing=0.1)
+        self.tqdm.update(done - self.tqdm.n)
+
+    def close(self) -> None:
+        if self.tqdm is not None:
+            self.tqdm.close()
+
+
+def _progress_bar(args: argparse.Namespace) -> _Bar | None:
+    if args.json or args.quiet or not sys.stderr.isatty():
+        return None
+    return _Bar()
+
+
+def _print_summary(summary: Any, as_json: bool) -> None:
+    data = summary.to_dict()
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    lines = [
+        f"{'interrupted' if summary.interrupted else 'indexed'} {summary.root}",
+        f"  files      {summary.files_indexed} written, {summary.files_unchanged} unchanged, "
+        f"{summary.files_failed} failed, {summary.files_removed} removed (of {summary.files_total})",
+    ]
+    for kind, n in summary.errors_by_type.items():
+        lines.append(f"    {kind:<16} {n}")
+    for err in summary.errors[:20]:
+        lines.append(f"      {err['path']}: {err['type']}: {err['message']}")
+    if len(summary.errors) > 20:
+        lines.append(f"      ... {len(summary.errors) - 20} more (use --json for all)")
+    lines += [
+        f"  graph      {summary.nodes_written} nodes and {summary.edges_written} edges written; resolved "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.edges_resolved.items()))
+        + "; unresolved " + ", ".join(f"{k} {v}" for k, v in sorted(summary.unresolved.items())),
+        f"  time       {summary.wall_time:.1f}s, {summary.files_per_s:.0f} files/s, {summary.lines_per_s:.0f} lines/s",
+        f"  executor   {summary.mode} x{summary.workers} ({summary.reason}), pool {summary.pool_size}",
+        f"  database   {summary.server.get('flavour', '?')} {summary.server.get('version', '')}; "
+        f"retries {summary.retries}, acquisition timeouts {summary.acquisition_timeouts}, "
+        f"connection failures {summary.connection_failures}",
+    ]
+    lines += [f"  warning    {w}" for w in summary.warnings]
+    print("\n".join(lines))
+
+
+# -- stats --------------------------------------------------------------------------------
+def cmd_stats(args: argparse.Namespace) -> int:
+    from indexer import graphstats
+
+    settings = resolve_settings(args)
+    setup_logging(args.verbose - args.quiet, (settings.password or "",))
+    _need_database(settings)
+    with graphdb.open_driver(settings) as driver:
+        graphdb.verify(driver, settings)
+        stats = graphstats.collect(driver, settings, with_digest=not args.no_digest)
+    if args.json:
+        print(json.dumps(stats.to_dict(), indent=2))
+    else:
+        for label, n in stats.nodes.items():
+            print(f"{label:<10} {n}")
+        for kind, n in stats.edges.items():
+            print(f"{kind:<10} {n}")
+        if stats.digest:
+            print(f"digest     {stats.digest}")
+    return 0
+
+
+# -- doctor -------------------------------------------------------------------------------
+def cmd_doctor(args: argparse.Namespace) -> int:
+    settings = resolve_settings(args)
+    setup_logging(args.verbose - args.quiet, (settings.password or "",))
+    facts = runtime.RuntimeFacts.current()
+    n_files = settings.min_files_for_parallel
+    if args.path:
+        from indexer.discovery import discover
+
+        n_files = len(discover(args.path)[0])
+    decision = runtime.decide(settings.mode, n_files, settings.max_workers,
+                              parallel_enabled=settings.parallel_enabled,
+                              min_files=settings.min_files_for_parallel, facts=facts)
+    report: dict[str, Any] = {
+        "codegraph": __version__,
+        "runtime": runtime.describe(facts),
+        "executor": {"mode": decision.mode, "workers": decision.workers, "reason": decision.reason,
+                     "for_files": n_files},
+        "max_workers": settings.max_workers,
+        "pool_size": settings.effective_pool_size,
+        "pool_warning": pool_warning(settings, decision.workers),
+    }
+    ok = True
+    if settings.uri is None:
+        report["database"] = {"reachable": False, "reason": "not configured: run `codegraph db start` or set NEO4J_URI"}
+        ok = False
+    else:
+        try:
+            with graphdb.open_driver(settings) as driver:
+                info = graphdb.verify(driver, settings)
+            report["database"] = {"reachable": True, "flavour": info.flavour, "version": info.version,
+                                  "agent": info.agent, "bolt": info.protocol}
+        except graphdb.DatabaseError as exc:
+            report["database"] = {"reachable": False, "reason": str(exc)}
+            ok = False
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        rt = report["runtime"]
+        print(f"python     {rt['python']} {rt['implementation']} ({rt['build']} build, "
+              f"GIL {'enabled' if rt['gil_enabled'] else 'disabled'}, {rt['cpus']} CPUs)")
+        ex = report["executor"]
+        print(f"executor   {ex['mode']} x{ex['workers']} for {ex['for_files']} files: {ex['reason']}")
+        print(f"pool       {report['pool_size']} connections for {settings.max_workers} workers")
+        if report["pool_warning"]:
+            print(f"warning    {report['pool_warning']}")
+        db = report["database"]
+        if db["reachable"]:
+            print(f"database   reachable: {db['flavour']} {db['version']} ({db['agent']}, Bolt {db['bolt']})")
+        else:
+            print(f"database   NOT reachable: {db['reason']}")
+    return 0 if ok else EXIT_FAILED
+
+
+# -- db -----------------------------------------------------------------------------------
+def cmd_db(args: argparse.Namespace) -> int:
+    setup_logging(args.verbose - args.quiet, ())
+    if args.action == "start":
+        handle, started = project.start(".")
+        verb = "started" if started else "already running"
+        print(f"embedded ArcadeDB {verb}: {handle.uri} (database {handle.database}, pid {handle.pid}); "
+              f"connection details in {project.STATE_DIR}/{project.STATE_FILE}")
+        return 0
+    if args.action == "stop":
+        stopped = project.stop(".")
+        print("stopped" if stopped else "no embedded server for this project")
+        return 0
+    info = project.status(".")
+    if args.json:
+        print(json.dumps(info, indent=2))
+    elif info["running"]:
+        print(f"running: {info['uri']} pid {info['pid']}, reachable {info['reachable']}, data {info['data']}")
+    else:
+        print(f"not running: {info['reason']}")
+    return 0 if info["running"] else EXIT_FAILED
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codegraph", description="Index Python code into a graph database.")
+    parser.add_argument("--version", action="version", version=f"codegraph {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: driver too)")
+    common.add_argument("-q", "--quiet", action="count", default=0, help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", parents=[common], help="index a Python codebase")
+    p.add_argument("path")
+    p.add_argument("--mode", choices=MODES, help="executor (default: auto)")
+    p.add_argument("--workers", type=int, help="worker count (MAX_WORKERS)")
+    p.add_argument("--pool-size", type=int, help="Bolt connection pool size (default workers x 2)")
+    p.add_argument("--clear", action="store_true", help="delete the indexed graph first")
+    p.add_argument("--embed", choices=("none", "hash", "openai"), help="embeddings (default: none)")
+    p.add_argument("--uri", help="Bolt URI (NEO4J_URI)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("stats", parents=[common], help="node/edge counts and the graph digest")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-digest", action="store_true", help="counts only (faster on big graphs)")
+    p.add_argument("--uri", help="Bolt URI (NEO4J_URI)")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("doctor", parents=[common], help="runtime, executor choice and database check")
+    p.add_argument("path", nargs="?", help="codebase to size the executor decision for")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--uri", help="Bolt URI (NEO4J_URI)")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("db", parents=[common], help="the project's embedded ArcadeDB server")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_db)
+
+    try:
+        from harness.cli import register
+    except ImportError:
+        pass
+    else:
+        register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"codegraph: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (graphdb.DatabaseError, ServerError, NotADirectoryError) as exc:
+        print(f"codegraph: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Terminated:
+        return EXIT_SIGTERM
+    except KeyboardInterrupt:
+        return EXIT_SIGINT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

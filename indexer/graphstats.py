@@ -1,0 +1,56 @@
+"""Counts and a digest of the graph the indexer wrote.
+
+The digest is a sha256 over every node (label, id, properties as canonical JSON) sorted by
+id, then every edge (type, source id, target id) sorted: two runs produced the same graph
+exactly when their digests match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+
+from indexer import graphdb
+from indexer.config import Settings
+from indexer.model import EDGE_TYPES, LABELS
+
+
+@dataclass
+class GraphStats:
+    nodes: dict[str, int]
+    edges: dict[str, int]
+    digest: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"nodes": self.nodes, "edges": self.edges, "digest": self.digest}
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def collect(driver: neo4j.Driver, settings: Settings, *, with_digest: bool = True) -> GraphStats:
+    nodes: dict[str, int] = {}
+    edges: dict[str, int] = {}
+    h = hashlib.sha256()
+    for label in LABELS:
+        if with_digest:
+            rows = graphdb.read(driver, settings, f"MATCH (n:{label}) RETURN n.id AS id, properties(n) AS p")
+            nodes[label] = len(rows)
+            for row in sorted(rows, key=lambda r: r["id"]):
+                h.update(f"N|{label}|{row['id']}|{_canonical(row['p'])}\n".encode())
+        else:
+            nodes[label] = graphdb.read(driver, settings, f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
+    for kind in EDGE_TYPES:
+        if with_digest:
+            rows = graphdb.read(driver, settings, f"MATCH (a)-[:{kind}]->(b) RETURN a.id AS a, b.id AS b")
+            edges[kind] = len(rows)
+            for a, b in sorted((r["a"], r["b"]) for r in rows):
+                h.update(f"E|{kind}|{a}|{b}\n".encode())
+        else:
+            edges[kind] = graphdb.read(driver, settings, f"MATCH ()-[r:{kind}]->() RETURN count(r) AS c")[0]["c"]
+    return GraphStats(nodes, edges, h.hexdigest() if with_digest else "")

