@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat
 from pathlib import Path
 
 import pathspec
@@ -74,11 +75,14 @@ def discover(root: str | os.PathLike[str]) -> tuple[list[SourceFile], list[FileE
                 continue
             full = os.path.join(dirpath, name)
             try:
-                size = os.stat(full).st_size
+                info = os.stat(full)
             except OSError as exc:
                 errors.append(_stat_error(relpath, exc))
                 continue
-            files.append(SourceFile(full, relpath, size))
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block open() forever
+                errors.append(FileError(relpath, ErrorKind.UNREADABLE, "not a regular file"))
+                continue
+            files.append(SourceFile(full, relpath, info.st_size))
     files.sort(key=lambda f: f.relpath)
     errors.sort(key=lambda e: e.relpath)
     return files, errors

@@ -13,6 +13,7 @@ import logging
 import statistics
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,9 @@ _embedder: Embedder | None = None
 def worker_init(config: WorkerConfig) -> None:
     """Runs once per worker process (and once in this process for threads/sequential)."""
     global _config
+    # Compile-time warnings about the code being indexed (invalid escapes...) are not ours.
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message="invalid escape sequence")
     with _lock:
         _config = config
 

@@ -1,0 +1,138 @@
+"""Indexing runs against a real Bolt server (the embedded ArcadeDB unless --graphdb says otherwise)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.providers import GraphDB
+from indexer import graphstats, pipeline
+from indexer.model import ErrorKind
+from indexer.runtime import RuntimeFacts
+
+
+def index(db: GraphDB, root: Path, *, clear: bool = False, **overrides: object) -> pipeline.Summary:
+    settings = db.settings(**{k: str(v) for k, v in overrides.items()})
+    try:
+        return pipeline.run_index(str(root), settings, clear=clear)
+    finally:
+        pipeline.close_shared_driver()
+
+
+def stats(db: GraphDB) -> graphstats.GraphStats:
+    settings = db.settings()
+    with db.driver() as driver:
+        return graphstats.collect(driver, settings)
+
+
+PACKAGE = {
+    "pkg/__init__.py": '"""The package."""\nfrom .base import Base\n',
+    "pkg/base.py": (
+        "class Base:\n"
+        "    def run(self):\n        return self.step()\n"
+        "    def step(self):\n        return 1\n"
+    ),
+    "pkg/child.py": (
+        "from pkg import Base\nfrom . import util\n\n"
+        "class Child(Base):\n"
+        "    def step(self):\n        return util.helper() + self.run()\n"
+    ),
+    "pkg/util.py": "import os\n\ndef helper():\n    return len(os.sep)\n",
+}
+
+
+@pytest.mark.graphdb
+def test_small_package_graph_has_resolved_edges(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(PACKAGE)
+    summary = index(clean_graph, root, INDEXING_MODE="sequential")
+    assert summary.files_indexed == 4 and summary.files_failed == 0
+    with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+        inherits = s.run("MATCH (a:Class)-[:INHERITS]->(b:Class) RETURN a.id AS a, b.id AS b").data()
+        calls = {(r["a"], r["b"]) for r in s.run("MATCH (a)-[:CALLS]->(b) RETURN a.id AS a, b.id AS b").data()}
+        imports = {(r["a"], r["b"]) for r in s.run("MATCH (a)-[:IMPORTS]->(b) RETURN a.id AS a, b.id AS b").data()}
+    assert inherits == [{"a": "pkg/child.py::Child", "b": "pkg/base.py::Base"}]
+    assert ("pkg/child.py::Child.step", "pkg/util.py::helper") in calls
+    assert ("pkg/child.py::Child.step", "pkg/base.py::Base.run") in calls  # self.run via the base class
+    assert ("pkg/base.py::Base.run", "pkg/base.py::Base.step") in calls
+    assert ("pkg/child.py", "pkg/util.py") in imports and ("pkg/__init__.py", "pkg/base.py") in imports
+    assert summary.unresolved["calls"] == 1  # len() is a builtin: counted, not guessed
+
+
+@pytest.mark.graphdb
+def test_bad_files_are_typed_errors_and_the_rest_is_indexed(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree({
+        "good.py": "def ok():\n    return 1\n",
+        "broken.py": "def nope(:\n",
+        "latin.py": b"x = '\xe9t\xe9'\n",
+        "binary.py": b"\x7fELF\x02\x01\x01\x00\x00\x00",
+        "empty.py": "",
+        "bom.py": b"\xef\xbb\xbfdef bom():\n    pass\n",
+        "cookie.py": b"# -*- coding: latin-1 -*-\nname = '\xe9'\ndef f():\n    pass\n",
+        "deep.py": "x = " + "-" * 100_000 + "1\n",
+        "unicodé/módulo.py": "def grüß():\n    return 'ß'\n",
+    })
+    (root / "loop.py").symlink_to(root / "loop.py")
+    summary = index(clean_graph, root, INDEXING_MODE="sequential")
+    failures = {e["path"]: e["type"] for e in summary.errors}
+    assert failures == {
+        "broken.py": ErrorKind.SYNTAX,
+        "latin.py": ErrorKind.DECODE,
+        "binary.py": ErrorKind.BINARY,
+        "deep.py": ErrorKind.RECURSION,
+        "loop.py": ErrorKind.SYMLINK_LOOP,
+    }
+    assert summary.files_indexed == 5  # good, empty, bom, cookie, unicodé/módulo
+    graph = stats(clean_graph)
+    assert graph.nodes["Module"] == 5
+    with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+        names = {r["n"] for r in s.run("MATCH (f:Function) RETURN f.name AS n").data()}
+    assert names == {"ok", "bom", "f", "grüß"}
+
+
+@pytest.mark.graphdb
+def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(PACKAGE)
+    index(clean_graph, root, INDEXING_MODE="sequential")
+    (root / "pkg" / "util.py").write_text("def helper():\n    return 2\n\ndef extra():\n    return helper()\n")
+    (root / "pkg" / "base.py").unlink()
+    second = index(clean_graph, root, INDEXING_MODE="sequential")
+    assert (second.files_indexed, second.files_unchanged, second.files_removed) == (1, 2, 1)
+    after = stats(clean_graph)
+    fresh = index(clean_graph, root, INDEXING_MODE="sequential", clear=True)
+    assert fresh.files_indexed == 3
+    assert stats(clean_graph).digest == after.digest  # incremental == rebuilt from scratch
+
+
+@pytest.mark.graphdb
+@pytest.mark.slow
+def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib: Path) -> None:
+    first = index(clean_graph, stdlib, INDEXING_MODE="sequential")
+    assert first.files_indexed > 1000 and first.connection_failures == 0
+    reference = stats(clean_graph)
+    assert reference.nodes["Function"] > 10_000 and reference.edges["CALLS"] > 10_000
+
+    again = index(clean_graph, stdlib, INDEXING_MODE="sequential")
+    assert again.files_indexed == 0 and again.nodes_written == 0
+    assert again.files_unchanged == first.files_indexed
+    assert stats(clean_graph).digest == reference.digest
+
+    for mode, workers in (("thread", 2), ("thread", 4), ("process", 2)):
+        run = index(clean_graph, stdlib, INDEXING_MODE=mode, MAX_WORKERS=workers, clear=True)
+        assert (run.mode, run.workers) == (mode, workers)
+        assert run.files_indexed == first.files_indexed, run.errors_by_type
+        assert run.errors_by_type == first.errors_by_type
+        got = stats(clean_graph)
+        assert (got.nodes, got.edges) == (reference.nodes, reference.edges), mode
+        assert got.digest == reference.digest, f"{mode} x{workers} wrote a different graph"
+
+
+def test_auto_mode_uses_runtime_facts(make_tree) -> None:
+    facts = RuntimeFacts((3, 14), True, False, True, 8)
+    files = {f"m{i}.py": "x = 1\n" for i in range(60)}
+    root = make_tree(files)
+    from indexer.discovery import discover
+    from indexer.runtime import decide
+
+    n = len(discover(root)[0])
+    assert decide("auto", n, 4, facts=facts).mode == "thread"
