@@ -85,8 +85,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
         _print_summary(stop.summary, args.json)
-        print(f"interrupted: {stop.summary.files_indexed} files were written before the stop; "
-              "run the same command again to finish (unchanged files are skipped)", file=sys.stderr)
+        print(f"interrupted: at least {stop.summary.files_indexed} files were written before the stop (workers "
+              "may have committed more); run the same command again to finish: stored files are skipped",
+              file=sys.stderr)
         return EXIT_SIGTERM if isinstance(stop.__context__, Terminated) else EXIT_SIGINT
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -284,7 +284,9 @@ class _Extractor:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
         end = node.end_lineno or node.lineno
         decorators = [dotted(d) or ast.unparse(d) for d in node.decorator_list]
-        for d in node.decorator_list:
+        for d, name in zip(node.decorator_list, decorators):
+            if isinstance(d, (ast.Name, ast.Attribute)):  # applying `@d` calls d
+                self.calls.add((scope.id, scope.label, name, scope.class_id))
             self._calls(d, scope)
         props: dict[str, object] = {
             "id": node_id, "name": node.name, "qualname": qualname, "path": self.relpath,

@@ -1,0 +1,111 @@
+"""The `codegraph` command as users run it: a subprocess with a clean environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from harness.providers import GraphDB
+
+from .test_pipeline import PACKAGE
+
+
+def run(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_"))}
+    return subprocess.run([sys.executable, "-m", "indexer", *args], env={**base, **(env or {})}, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.graphdb
+def test_index_json_then_stats_json(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(PACKAGE)
+    out = run(["index", str(root), "--json", "--mode", "thread", "--workers", "2"], env=clean_graph.env())
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert (summary["files_indexed"], summary["mode"], summary["workers"]) == (4, "thread", 2)
+    assert summary["server"]["flavour"] in ("arcadedb", "neo4j")
+    assert clean_graph.password not in out.stdout + out.stderr
+    stats = run(["stats", "--json"], env=clean_graph.env())
+    assert stats.returncode == 0, stats.stderr
+    data = json.loads(stats.stdout)
+    assert data["nodes"] == {"Module": 4, "Class": 2, "Function": 4}
+    assert set(data["edges"]) == {"DEFINES", "IMPORTS", "INHERITS", "CALLS"} and len(data["digest"]) == 64
+
+
+@pytest.mark.graphdb
+def test_human_summary_lists_failures(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree({"ok.py": "def f():\n    pass\n", "bad.py": "def (:\n"})
+    out = run(["index", str(root)], env=clean_graph.env())
+    assert out.returncode == 0, out.stderr
+    assert "1 written, 0 unchanged, 1 failed" in out.stdout
+    assert "bad.py: syntax_error: line 1" in out.stdout
+
+
+def test_invalid_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    out = run(["index", str(tmp_path), "--workers", "500"], env={"NEO4J_URI": "bolt://127.0.0.1:9"})
+    assert out.returncode == 2
+    assert out.stderr.strip() == "codegraph: configuration error: MAX_WORKERS=500 is out of range; valid range is 1..128"
+
+
+def test_no_database_says_how_to_get_one(tmp_path: Path) -> None:
+    out = run(["index", str(tmp_path)], cwd=tmp_path)
+    assert out.returncode == 1
+    assert "codegraph db start" in out.stderr and "NEO4J_URI" in out.stderr
+
+
+def test_unreachable_database_is_named_without_password(tmp_path: Path) -> None:
+    env = {"NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "pw-should-not-print"}
+    out = run(["index", str(tmp_path)], env=env, cwd=tmp_path)
+    assert out.returncode == 1
+    assert "bolt://127.0.0.1:9" in out.stderr and "pw-should-not-print" not in out.stderr
+
+
+@pytest.mark.graphdb
+def test_doctor_reports_runtime_executor_and_server(graphdb: GraphDB, stdlib: Path) -> None:
+    out = run(["doctor", str(stdlib), "--json"], env=graphdb.env())
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["runtime"]["python"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}")
+    expected = "thread" if report["runtime"]["build"] == "free-threaded" else "process"
+    assert report["executor"]["mode"] == expected and report["executor"]["for_files"] > 1000
+    assert report["database"]["reachable"] and report["database"]["flavour"] == graphdb.flavour
+
+
+@pytest.mark.graphdb
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_in_process_mode_stops_cleanly(clean_graph: GraphDB, stdlib: Path, sig: int, code: int) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    proc = subprocess.Popen([sys.executable, "-m", "indexer", "index", str(stdlib), "--mode", "process",
+                             "--workers", "2", "--json"], env={**base, **clean_graph.env()},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(parent.children(recursive=True)) < 2:
+        time.sleep(0.2)
+    time.sleep(2.0)  # let the workers write some batches
+    children = parent.children(recursive=True)
+    assert len(children) >= 2, "process mode started no workers"
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, err[-2000:]
+    assert time.monotonic() - sent < 10
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == [], f"worker processes left behind: {alive}"
+    summary = json.loads(out)
+    assert summary["interrupted"] is True
+    assert "interrupted:" in err and "run the same command again" in err
+    rerun = run(["index", str(stdlib), "--json", "--mode", "process", "--workers", "2"], env=clean_graph.env())
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    final = json.loads(rerun.stdout)
+    assert final["files_indexed"] + final["files_unchanged"] == final["files_total"] - final["files_failed"]
+    assert final["files_unchanged"] >= summary["files_indexed"]  # what was written before the stop is kept

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.config import ConfigError, load_settings, pool_warning, setting_names
+
+
+def test_precedence_defaults_dotenv_env_flags(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("MAX_WORKERS=3\nNEO4J_URI=bolt://from-dotenv:7687\nEMBED_MODE=hash\n")
+    s = load_settings(environ={"MAX_WORKERS": "5"}, dotenv_path=dotenv)
+    assert (s.max_workers, s.uri, s.embed.mode) == (5, "bolt://from-dotenv:7687", "hash")
+    s = load_settings({"MAX_WORKERS": 7}, environ={"MAX_WORKERS": "5"}, dotenv_path=dotenv)
+    assert s.max_workers == 7
+    assert s.effective_pool_size == 14  # default: workers x 2
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MAX_WORKERS": "0"}, "MAX_WORKERS=0 is out of range; valid range is 1..128"),
+        ({"MAX_WORKERS": "129"}, "MAX_WORKERS=129 is out of range; valid range is 1..128"),
+        ({"MAX_WORKERS": "four"}, "MAX_WORKERS='four' is not a number; valid range is 1..128"),
+        ({"NEO4J_MAX_CONNECTION_POOL_SIZE": "0"}, "NEO4J_MAX_CONNECTION_POOL_SIZE=0 is out of range"),
+        ({"PARALLEL_INDEXING_ENABLED": "maybe"}, "PARALLEL_INDEXING_ENABLED='maybe' is not a boolean"),
+        ({"INDEXING_MODE": "fast"}, "INDEXING_MODE='fast' is not one of"),
+        ({"EMBED_MODE": "magic"}, "EMBED_MODE='magic' is not one of"),
+    ],
+)
+def test_invalid_values_name_the_setting_and_range(env, message) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, dotenv_path=None)
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
+
+
+def test_small_pool_is_a_warning_not_an_error() -> None:
+    s = load_settings(environ={"MAX_WORKERS": "8", "NEO4J_MAX_CONNECTION_POOL_SIZE": "2"}, dotenv_path=None)
+    warning = pool_warning(s, 8)
+    assert warning is not None and "smaller than the 8 workers" in warning
+    assert pool_warning(s, 2) is None
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text()
+    missing = [name for name in setting_names() if f"{name}=" not in example and f"# {name}" not in example]
+    assert missing == []

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from indexer.pool import ProcessingPoolManager
+
+
+def square_or_fail(x: int) -> int:
+    if x == 3:
+        raise ValueError("three is bad")
+    return x * x
+
+
+def die_on_five(x: int) -> int:
+    if x == 5 and os.environ.get("CODEGRAPH_TEST_IN_CHILD") == "1":
+        os._exit(13)  # a crashed worker process breaks the pool
+    return x + 100
+
+
+def mark_child() -> None:
+    os.environ["CODEGRAPH_TEST_IN_CHILD"] = "1"
+
+
+@pytest.mark.parametrize(("mode", "workers"), [("sequential", 1), ("thread", 3), ("process", 2)])
+def test_results_and_isolated_exceptions(mode: str, workers: int) -> None:
+    with ProcessingPoolManager(mode, workers) as pool:
+        out = dict(pool.map_unordered(square_or_fail, list(range(6))))
+    assert {i: v for i, v in out.items() if not isinstance(v, Exception)} == {0: 0, 1: 1, 2: 4, 4: 16, 5: 25}
+    assert isinstance(out[3], ValueError) and str(out[3]) == "three is bad"
+
+
+def test_broken_process_pool_falls_back_to_sequential() -> None:
+    tasks = list(range(8))
+    with ProcessingPoolManager("process", 2, initializer=mark_child) as pool:
+        out = dict(pool.map_unordered(die_on_five, tasks))
+        assert pool.fallback_reason is not None and "BrokenProcessPool" in pool.fallback_reason
+    assert sorted(out) == tasks
+    assert all(out[i] == i + 100 for i in tasks)  # every task done once, the crashed one in-process
+
+
+def test_sequential_runs_initializer_here_and_unknown_mode_fails() -> None:
+    calls: list[int] = []
+    with ProcessingPoolManager("sequential", 4, initializer=calls.append, initargs=(1,)) as pool:
+        assert pool.workers == 1
+    assert calls == [1]
+    with pytest.raises(ValueError, match="unknown execution mode"):
+        ProcessingPoolManager("fibers", 2)
