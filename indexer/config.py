@@ -111,7 +111,7 @@ def _parse(name: str, kind: str, raw: Any) -> Any:
 
 
 def _describe(env_name: str) -> str:
-    for attr, (lo, hi, name) in _RANGES.items():
+    for lo, hi, name in _RANGES.values():
         if name == env_name:
             return f"valid range is {lo:g}..{hi:g}"
     return "see .env.example"

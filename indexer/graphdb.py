@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 import neo4j
@@ -88,7 +89,9 @@ def verify(driver: neo4j.Driver, settings: Settings) -> ServerInfo:
     try:
         info = driver.get_server_info()
     except AuthError as exc:
-        raise DatabaseError(f"{where} refused the credentials: check NEO4J_USER / NEO4J_PASSWORD ({exc.message})") from exc
+        raise DatabaseError(
+            f"{where} refused the credentials: check NEO4J_USER / NEO4J_PASSWORD ({exc.message})"
+        ) from exc
     except (ServiceUnavailable, OSError) as exc:
         raise DatabaseError(f"cannot reach the graph database at {where}: {exc}; is it running?") from exc
     return classify(info.agent, str(info.address), ".".join(map(str, info.protocol_version)))
@@ -231,26 +234,30 @@ def tx_write_nodes(tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord]) ->
 
 
 def tx_write_edges(tx: neo4j.ManagedTransaction, edges: Sequence[Edge]) -> int:
+    """MERGE the edges; returns how many found both endpoints (the rest are dangling)."""
+    matched = 0
     groups: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
     for e in edges:
         groups[(e.type, e.src_label, e.dst_label)].append({"s": e.src, "d": e.dst})
     for (kind, src, dst), rows in sorted(groups.items()):
-        tx.run(
+        record = tx.run(
             f"UNWIND $rows AS r MATCH (a:{_check_label(src)} {{id: r.s}}) MATCH (b:{_check_label(dst)} {{id: r.d}}) "
-            f"MERGE (a)-[:{_check_type(kind)}]->(b)",
+            f"MERGE (a)-[:{_check_type(kind)}]->(b) RETURN count(*) AS n",
             rows=rows,
-        ).consume()
-    return len(edges)
+        ).single()
+        matched += int(record["n"]) if record else 0
+    return matched
 
 
 def write_edges(driver: neo4j.Driver, settings: Settings, edges: Sequence[Edge], stats: WriteStats,
                 progress: Callable[[int], None] | None = None) -> int:
+    """Write edges in batches; returns how many found both endpoints."""
     written = 0
     size = settings.edge_batch
     for start in range(0, len(edges), size):
         chunk = edges[start : start + size]
         written += write(driver, settings, stats, f"writing edges {start}-{start + len(chunk)}",
-                         lambda tx, c=chunk: tx_write_edges(tx, c))
+                         partial(tx_write_edges, edges=chunk))
         if progress:
             progress(len(chunk))
     return written
@@ -263,7 +270,12 @@ def stored_module_paths(driver: neo4j.Driver, settings: Settings) -> set[str]:
 def delete_paths(driver: neo4j.Driver, settings: Settings, paths: Sequence[str], stats: WriteStats) -> None:
     for start in range(0, len(paths), 200):
         chunk = list(paths[start : start + 200])
-        write(driver, settings, stats, "removing deleted files", lambda tx, c=chunk: tx_delete_paths(tx, c))
+        write(driver, settings, stats, "removing deleted files", partial(tx_delete_paths, paths=chunk))
+
+
+def _tx_delete_some(tx: neo4j.ManagedTransaction, label: str) -> int:
+    record = tx.run(f"MATCH (n:{_check_label(label)}) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS c").single()
+    return int(record["c"]) if record else 0
 
 
 def clear(driver: neo4j.Driver, settings: Settings) -> int:
@@ -272,9 +284,7 @@ def clear(driver: neo4j.Driver, settings: Settings) -> int:
     removed = 0
     for label in LABELS:
         while True:
-            n = write(driver, settings, stats, f"clearing {label}", lambda tx, lb=label: tx.run(
-                f"MATCH (n:{_check_label(lb)}) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS c"
-            ).single()["c"])
+            n = write(driver, settings, stats, f"clearing {label}", partial(_tx_delete_some, label=label))
             removed += n
             if n == 0:
                 break

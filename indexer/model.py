@@ -107,7 +107,7 @@ class ModuleFacts:
     classes: list[ClassFacts] = field(default_factory=list)
     imports: list[ImportRef] = field(default_factory=list)
     calls: list[CallRef] = field(default_factory=list)
-    nested: dict[str, dict[str, str]] = field(default_factory=dict)  # function id -> {name: id}
+    nested: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # function -> {name: (label, id)}
     enclosing: dict[str, str] = field(default_factory=dict)  # nested function id -> its function
 
 
@@ -135,6 +135,7 @@ class BatchResult:
     lines: int = 0
     nodes_written: int = 0
     edges_written: int = 0
+    edges_dangling: int = 0
     retries: int = 0
     acquisition_timeouts: int = 0
     connection_failures: int = 0

@@ -284,7 +284,7 @@ class _Extractor:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
         end = node.end_lineno or node.lineno
         decorators = [dotted(d) or ast.unparse(d) for d in node.decorator_list]
-        for d, name in zip(node.decorator_list, decorators):
+        for d, name in zip(node.decorator_list, decorators, strict=True):
             if isinstance(d, (ast.Name, ast.Attribute)):  # applying `@d` calls d
                 self.calls.add((scope.id, scope.label, name, scope.class_id))
             self._calls(d, scope)
@@ -312,16 +312,16 @@ class _Extractor:
             props["is_method"] = is_method
             props["is_async"] = isinstance(node, ast.AsyncFunctionDef)
             props["signature"] = _signature(node)
-            for e in [*node.args.defaults, *node.args.kw_defaults]:
-                if e is not None:
-                    self._calls(e, scope)
+            for default in [*node.args.defaults, *node.args.kw_defaults]:
+                if default is not None:
+                    self._calls(default, scope)
             if is_method and scope.class_facts is not None:
                 scope.class_facts.methods.setdefault(node.name, node_id)
             child = _Scope("Function", node_id, f"{qualname}.<locals>.", scope.class_id)
         if scope.label == "Module":
             self.facts.toplevel.setdefault(node.name, (label, node_id))
         elif scope.label == "Function":
-            self.facts.nested.setdefault(scope.id, {}).setdefault(node.name, node_id)
+            self.facts.nested.setdefault(scope.id, {}).setdefault(node.name, (label, node_id))
             self.facts.enclosing[node_id] = scope.id
         self.nodes.append(NodeRecord(label, node_id, props))
         self.spans.append((start, end))
@@ -332,7 +332,7 @@ class _Extractor:
     def _count_tokens(self) -> None:
         cuts = sorted({0, len(self.lines), *(s for s, _ in self.spans), *(e for _, e in self.spans)})
         cum = tokens.count_by_line_pieces(self.lines, cuts)
-        for record, (start, end) in zip(self.nodes, self.spans):
+        for record, (start, end) in zip(self.nodes, self.spans, strict=True):
             record.props["tokens"] = cum[bisect_left(cuts, end)] - cum[bisect_left(cuts, start)]
 
 

@@ -123,17 +123,20 @@ def index_batch(batch: list[SourceFile]) -> BatchResult:
         nodes = [n for p in fresh for n in p.nodes]
         defines = [e for p in fresh for e in p.defines]
 
-        def work(tx: neo4j.ManagedTransaction) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> int:
             if changed:
                 graphdb.tx_delete_paths(tx, changed)
             graphdb.tx_write_nodes(tx, nodes)
-            graphdb.tx_write_edges(tx, defines)
+            return graphdb.tx_write_edges(tx, defines)
 
+        matched = 0
         if fresh:
-            graphdb.write(driver, settings, stats, f"writing {len(fresh)} files ({fresh[0].relpath} ...)", work)
+            matched = graphdb.write(driver, settings, stats, f"writing {len(fresh)} files ({fresh[0].relpath} ...)",
+                                    work)
         written = {p.relpath for p in fresh}
         result.nodes_written = len(nodes)
-        result.edges_written = len(defines)
+        result.edges_written = matched
+        result.edges_dangling = len(defines) - matched
         result.files_unchanged = sum(1 for p in parsed if p.relpath not in written)
         kept = [p for p in parsed if p.relpath in written or stored.get(p.facts.module_id) == p.fingerprint]
     except graphdb.DatabaseError as exc:
@@ -161,7 +164,7 @@ def _embed(fresh: list[ParsedFile], config: WorkerConfig, result: BatchResult) -
         except EmbeddingError as exc:
             result.errors.append(FileError(p.relpath, ErrorKind.EMBED, str(exc)))
             continue
-        for node, vec in zip(targets, vectors):
+        for node, vec in zip(targets, vectors, strict=True):
             node.props["embedding"] = vec
             node.props["embedding_model"] = embedder.model_name
         ok.append(p)
@@ -187,6 +190,7 @@ class Summary:
     lines: int = 0
     nodes_written: int = 0
     edges_written: int = 0
+    edges_dangling: int = 0
     edges_resolved: dict[str, int] = field(default_factory=dict)
     unresolved: dict[str, int] = field(default_factory=dict)
     retries: int = 0
@@ -306,7 +310,14 @@ def run_index(
         summary.unresolved = dict(resolution.unresolved)
         stats = graphdb.WriteStats()
         log.info("writing %d cross-file edges", len(resolution.edges))
-        summary.edges_written += graphdb.write_edges(driver, settings, resolution.edges, stats)
+        matched = graphdb.write_edges(driver, settings, resolution.edges, stats)
+        summary.edges_written += matched
+        summary.edges_dangling += len(resolution.edges) - matched
+        if summary.edges_dangling:
+            text = (f"{summary.edges_dangling} edges were not written because an endpoint is missing from the "
+                    "graph (a bug: please report it with the summary)")
+            log.warning(text)
+            summary.warnings.append(text)
         present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
         gone = sorted(graphdb.stored_module_paths(driver, settings) - present)
         if gone:
@@ -332,6 +343,7 @@ def _merge(summary: Summary, out: BatchResult, waits: list[float]) -> None:
     summary.lines += out.lines
     summary.nodes_written += out.nodes_written
     summary.edges_written += out.edges_written
+    summary.edges_dangling += out.edges_dangling
     summary.retries += out.retries
     summary.acquisition_timeouts += out.acquisition_timeouts
     summary.connection_failures += out.connection_failures

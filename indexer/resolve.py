@@ -158,7 +158,7 @@ class Resolver:
         return None
 
     # -- calls ----------------------------------------------------------------------------
-    def _local(self, facts: ModuleFacts, caller: str, name: str) -> str | None:
+    def _local(self, facts: ModuleFacts, caller: str, name: str) -> Target | None:
         scope: str | None = caller
         while scope is not None:
             found = facts.nested.get(scope, {}).get(name)
@@ -175,7 +175,7 @@ class Resolver:
         if not rest and caller_label == "Function":
             local = self._local(facts, caller, first)
             if local is not None:
-                return ("Function", local)
+                return local
         found = self.resolve_dotted(facts, target)
         if isinstance(found, tuple) and found[0] in ("Function", "Class"):
             return found

@@ -130,16 +130,15 @@ class EmbeddedServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         bolt_port, http_port = free_port(), free_port()
         cmd = self.command(bolt_port, http_port)
-        logfile = open(self.log_path, "ab")
-        kwargs: dict[str, Any] = {"stdout": logfile, "stderr": subprocess.STDOUT, "stdin": subprocess.DEVNULL}
+        kwargs: dict[str, Any] = {"stderr": subprocess.STDOUT, "stdin": subprocess.DEVNULL}
         if self.persistent:
             kwargs["start_new_session"] = True
         elif sys.platform.startswith("linux"):
             kwargs["preexec_fn"] = _die_with_parent
         log.info("starting ArcadeDB (bolt 127.0.0.1:%d, http 127.0.0.1:%d, data %s)", bolt_port, http_port,
                  self.data_dir)
-        self.process = subprocess.Popen(cmd, **kwargs)
-        logfile.close()
+        with open(self.log_path, "ab") as logfile:
+            self.process = subprocess.Popen(cmd, stdout=logfile, **kwargs)
         handle = ServerHandle(self.process.pid, f"bolt://127.0.0.1:{bolt_port}", "root", self.password,
                               DATABASE, http_port, str(self.data_dir))
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from itertools import pairwise
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def count_by_line_pieces(lines: list[str], cuts: list[int]) -> list[int]:
     enc = get_encoder()
     cum = [0]
     total = 0
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         if end > start:
             total += len(enc.encode_ordinary("".join(lines[start:end])))
         cum.append(total)

@@ -53,7 +53,8 @@ def test_human_summary_lists_failures(clean_graph: GraphDB, make_tree) -> None:
 def test_invalid_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
     out = run(["index", str(tmp_path), "--workers", "500"], env={"NEO4J_URI": "bolt://127.0.0.1:9"})
     assert out.returncode == 2
-    assert out.stderr.strip() == "codegraph: configuration error: MAX_WORKERS=500 is out of range; valid range is 1..128"
+    assert out.stderr.strip() == (
+        "codegraph: configuration error: MAX_WORKERS=500 is out of range; valid range is 1..128")
 
 
 def test_no_database_says_how_to_get_one(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ PACKAGE = {
 def test_small_package_graph_has_resolved_edges(clean_graph: GraphDB, make_tree) -> None:
     root = make_tree(PACKAGE)
     summary = index(clean_graph, root, INDEXING_MODE="sequential")
-    assert summary.files_indexed == 4 and summary.files_failed == 0
+    assert summary.files_indexed == 4 and summary.files_failed == 0 and summary.edges_dangling == 0
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
         inherits = s.run("MATCH (a:Class)-[:INHERITS]->(b:Class) RETURN a.id AS a, b.id AS b").data()
         calls = {(r["a"], r["b"]) for r in s.run("MATCH (a)-[:CALLS]->(b) RETURN a.id AS a, b.id AS b").data()}
@@ -109,7 +109,9 @@ def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_grap
 def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib: Path) -> None:
     first = index(clean_graph, stdlib, INDEXING_MODE="sequential")
     assert first.files_indexed > 1000 and first.connection_failures == 0
+    assert first.edges_dangling == 0 and not first.warnings
     reference = stats(clean_graph)
+    assert sum(reference.edges.values()) == first.edges_written
     assert reference.nodes["Function"] > 10_000 and reference.edges["CALLS"] > 10_000
 
     again = index(clean_graph, stdlib, INDEXING_MODE="sequential")

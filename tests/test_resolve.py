@@ -69,3 +69,11 @@ def test_import_cycles_terminate(tmp_path: Path) -> None:
         "c/y.py": "from c.x import f\ndef g():\n    f()\n",
     }))
     assert result.unresolved["calls"] == 1
+
+
+def test_nested_class_keeps_its_label(tmp_path: Path) -> None:
+    result = resolve(facts_of(tmp_path, {
+        "n/m.py": "def factory():\n    class Local:\n        pass\n    return Local()\n",
+    }))
+    calls = [(e.dst_label, e.dst) for e in result.edges if e.type == "CALLS"]
+    assert calls == [("Class", "n/m.py::factory.<locals>.Local")]

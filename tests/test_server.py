@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+import pytest
+
+from indexer.server import EmbeddedServer, ServerError, arcadedb_home, pid_alive
+
+
+def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Path) -> None:
+    a = EmbeddedServer(tmp_path / "a")
+    b = EmbeddedServer(tmp_path / "b")
+    assert a.password != b.password and len(a.password) >= 24
+    with a as handle:
+        listening = {c.laddr for c in psutil.Process(handle.pid).net_connections(kind="tcp")
+                     if c.status == psutil.CONN_LISTEN}
+        assert listening and all(addr.ip in ("127.0.0.1", "::ffff:127.0.0.1") for addr in listening)
+        assert handle.uri.startswith("bolt://127.0.0.1:")
+        log = (tmp_path / "a" / "server.log").read_text()
+        assert "Listening for incoming BOLT connections on /127.0.0.1" in log
+    assert not pid_alive(handle.pid)
+
+
+def test_wrong_home_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEGRAPH_ARCADEDB_HOME", str(tmp_path))
+    with pytest.raises(ServerError, match="has no jars/ folder"):
+        arcadedb_home()
