@@ -45,6 +45,7 @@ class Settings:
     edge_batch: int = 5_000
     acquisition_timeout: float = 30.0
     connection_timeout: float = 15.0
+    transaction_retry_time: float = 15.0
     write_attempts: int = 6
     retry_delay: float = 0.5
     embed: EmbedSettings = field(default_factory=EmbedSettings)
@@ -68,6 +69,7 @@ _ENV: dict[str, tuple[str, str]] = {
     "INDEXING_MODE": ("mode", "str"),
     "MAX_FILE_BYTES": ("max_file_bytes", "int"),
     "NEO4J_CONNECTION_ACQUISITION_TIMEOUT": ("acquisition_timeout", "float"),
+    "NEO4J_MAX_TRANSACTION_RETRY_TIME": ("transaction_retry_time", "float"),
     "WRITE_ATTEMPTS": ("write_attempts", "int"),
     "EMBED_MODE": ("embed.mode", "str"),
     "EMBED_MODEL": ("embed.model", "str"),
@@ -84,6 +86,7 @@ _RANGES: dict[str, tuple[float, float, str]] = {
     "min_files_for_parallel": (0, 10**9, "MIN_FILES_FOR_PARALLEL"),
     "max_file_bytes": (1, 10**10, "MAX_FILE_BYTES"),
     "acquisition_timeout": (0.1, 3600, "NEO4J_CONNECTION_ACQUISITION_TIMEOUT"),
+    "transaction_retry_time": (0, 3600, "NEO4J_MAX_TRANSACTION_RETRY_TIME"),
     "write_attempts": (1, 100, "WRITE_ATTEMPTS"),
     "embed.dims": (8, 65536, "EMBED_DIMS"),
     "embed.max_tokens": (16, 1_000_000, "EMBED_MAX_TOKENS"),

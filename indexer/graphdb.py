@@ -76,7 +76,7 @@ def open_driver(settings: Settings) -> neo4j.Driver:
         max_connection_pool_size=settings.effective_pool_size,
         connection_acquisition_timeout=settings.acquisition_timeout,
         connection_timeout=settings.connection_timeout,
-        max_transaction_retry_time=30.0,
+        max_transaction_retry_time=settings.transaction_retry_time,
         initial_retry_delay=0.02,
         retry_delay_multiplier=2.0,
         retry_delay_jitter_factor=0.5,

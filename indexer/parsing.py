@@ -99,8 +99,11 @@ def read_source(src: SourceFile, max_bytes: int) -> tuple[bytes, str] | FileErro
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (SyntaxError, LookupError) as exc:
-        return FileError(src.relpath, ErrorKind.DECODE, f"bad coding declaration: {exc}")
+    except SyntaxError as exc:  # detect_encoding: undecodable bytes and no usable cookie
+        return FileError(src.relpath, ErrorKind.DECODE,
+                         f"not valid UTF-8 and no usable PEP 263 coding cookie ({exc.msg})")
+    except LookupError as exc:
+        return FileError(src.relpath, ErrorKind.DECODE, f"unknown encoding in the coding cookie: {exc}")
     except UnicodeDecodeError as exc:
         return FileError(
             src.relpath, ErrorKind.DECODE,

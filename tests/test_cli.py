@@ -82,6 +82,7 @@ def test_doctor_reports_runtime_executor_and_server(graphdb: GraphDB, stdlib: Pa
 
 
 @pytest.mark.graphdb
+@pytest.mark.xdist_group("stdlib")  # heavy runs share one xdist worker, so timing limits hold on 2 cores
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupt_in_process_mode_stops_cleanly(clean_graph: GraphDB, stdlib: Path, sig: int, code: int) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}

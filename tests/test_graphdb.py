@@ -26,8 +26,8 @@ def test_schema_is_per_flavour() -> None:
 
 
 def test_unreachable_server_is_retried_counted_and_named() -> None:
-    settings = load_settings({"NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "pw", "WRITE_ATTEMPTS": 3},
-                             environ={}, dotenv_path=None)
+    settings = load_settings({"NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "pw", "WRITE_ATTEMPTS": 3,
+                              "NEO4J_MAX_TRANSACTION_RETRY_TIME": 0.5}, environ={}, dotenv_path=None)
     settings = type(settings)(**{**settings.__dict__, "retry_delay": 0.01})
     stats = graphdb.WriteStats()
     with graphdb.open_driver(settings) as driver, pytest.raises(graphdb.DatabaseError) as err:

@@ -106,6 +106,7 @@ def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_grap
 
 @pytest.mark.graphdb
 @pytest.mark.slow
+@pytest.mark.xdist_group("stdlib")
 def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib: Path) -> None:
     first = index(clean_graph, stdlib, INDEXING_MODE="sequential")
     assert first.files_indexed > 1000 and first.connection_failures == 0

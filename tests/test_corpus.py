@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from harness import corpus as corpora
+from indexer.discovery import discover
+from indexer.model import ParsedFile
+from indexer.parsing import parse_file
+from indexer.resolve import resolve
+
+
+def test_presets_are_deterministic_and_sized(tmp_path: Path) -> None:
+    a = corpora.generate("small", tmp_path / "a")
+    b = corpora.generate("small", tmp_path / "b")
+    c = corpora.generate("small", tmp_path / "c", seed=1)
+    assert a.files == 30 and a.lines > 1000 and a.bytes > 30_000
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+    for path in (tmp_path / "a").rglob("*.py"):
+        ast.parse(path.read_text())
+
+
+def test_synthetic_code_links_up(tmp_path: Path) -> None:
+    made = corpora.generate("small", tmp_path / "s")
+    files, _ = discover(made.path)
+    parsed = [parse_file(f, max_bytes=10**6) for f in files]
+    facts = [p.facts for p in parsed if isinstance(p, ParsedFile)]
+    result = resolve(facts)
+    kinds = {e.type for e in result.edges}
+    assert kinds == {"IMPORTS", "INHERITS", "CALLS"}
+    assert result.resolved["calls"] > 100
+
+
+def test_bad_share_gives_broken_files(tmp_path: Path) -> None:
+    made = corpora.generate("small", tmp_path / "bad", bad_share=0.2)
+    files, _ = discover(made.path)
+    failed = [p for p in (parse_file(f, max_bytes=10**6) for f in files) if not isinstance(p, ParsedFile)]
+    assert len(failed) == int(corpora._module_count(30) * 0.2)
+    assert {f.kind for f in failed} == {"syntax_error", "decode_error", "binary_file"}
+
+
+def test_cache_returns_the_same_corpus(tmp_path: Path) -> None:
+    first = corpora.synthetic("small", cache=tmp_path)
+    second = corpora.synthetic("small", cache=tmp_path)
+    assert first == second and Path(first.path).is_dir()
+    assert (Path(first.path).parent / "corpus.json").is_file()
+
+
+def test_stdlib_and_unknown_names() -> None:
+    std = corpora.stdlib()
+    assert std.files > 1000 and std.kind == "stdlib"
+    with pytest.raises(corpora.CorpusError, match="unknown corpus"):
+        corpora.get("nope")
+    with pytest.raises(corpora.CorpusError, match="unknown preset"):
+        corpora.generate("huge", Path("/nonexistent"))
