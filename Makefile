@@ -1,18 +1,30 @@
 # `make test` is the test command CI runs (.ci/run); it needs only python3 on PATH.
+# `make bench` runs the quick benchmark on every interpreter tox finds, then the go/no-go report.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+BENCH_ENVS ?= py310-bench,py311-bench,py312-bench,py313-bench,py313t-bench,py314-bench,py314t-bench
+# pyenv's interpreters, so tox finds python3.10 ... python3.13 (and 3.13t/3.14t where installed)
+PYENV_PATH := $(shell ls -d $(HOME)/.pyenv/versions/*/bin 2>/dev/null | tr '\n' ':')
 
-.PHONY: test lint clean
+.PHONY: test bench lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,embedded]'
 	touch $@
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=10
+
+bench: $(BIN)/.installed
+	RUN_ID=$$(date -u +%Y%m%dT%H%M%SZ)-bench; \
+	export CODEGRAPH_RUN_ID=$$RUN_ID PATH="$(PYENV_PATH)$$PATH"; \
+	export CODEGRAPH_ARCADEDB_HOME=$$($(BIN)/python -c 'import arcadedb_embedded, os; print(os.path.dirname(arcadedb_embedded.__file__))'); \
+	$(BIN)/tox run -e $(BENCH_ENVS); \
+	$(BIN)/tox run -e report -- --strict; status=$$?; \
+	echo "report: results/$$RUN_ID/REPORT.md"; exit $$status
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check indexer harness tests

@@ -9,6 +9,8 @@ from typing import Any
 
 from harness import corpus as corpora
 
+EXIT_NOGO = 1
+
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("corpus", parents=[common], help="codebases for benchmarks: list, or make one")
@@ -19,6 +21,26 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--bad-share", type=float, default=0.0, help="share of deliberately broken files (0..0.5)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("bench", parents=[common], help="run the benchmark matrix on this interpreter")
+    p.add_argument("--quick", action="store_true", help="medium + stdlib, 2 repeats (under 5 minutes on 2 cores)")
+    p.add_argument("--corpora", help="comma-separated corpora (default: medium,stdlib,large,xlarge)")
+    p.add_argument("--modes", help="comma-separated modes (default: sequential,thread,process,auto)")
+    p.add_argument("--workers", help="comma-separated worker counts (default: 2,4)")
+    p.add_argument("--repeat", type=int, help="repeats per cell (default 3, quick 2)")
+    p.add_argument("--no-leak-check", action="store_true")
+    p.add_argument("--results", default="results", help="folder of run folders (default: results)")
+    p.add_argument("--run-id", help="add to this run folder (default: a new one)")
+    p.add_argument("--graphdb", default=None, help="auto, external, neo4j-container or embedded")
+    p.add_argument("--not-run", metavar="LABEL", help="only record that interpreter LABEL was not run")
+    p.add_argument("--reason", default="interpreter not found", help="with --not-run")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", parents=[common], help="go/no-go report of a bench run")
+    p.add_argument("run_dir", help="e.g. results/20261121T063000Z-ab12cd")
+    p.add_argument("--criteria", default=None, help="criteria TOML (default: the packaged criteria.toml)")
+    p.add_argument("--strict", action="store_true", help="exit 1 on NO-GO (for CI gates)")
+    p.set_defaults(func=cmd_report)
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
@@ -50,3 +72,57 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         print(f"{made.name}: {made.files} files, {made.lines} lines, {made.bytes} bytes at {made.path}\n"
               f"fingerprint {made.fingerprint}")
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import os
+    import sys
+    import tempfile
+    from dataclasses import replace
+
+    from harness import bench, results
+    from harness.providers import provision
+
+    root = Path(args.results)
+    run_dir = root / (args.run_id or results.new_run_id())
+    if args.not_run:
+        path = bench.not_run(run_dir, args.not_run, args.reason)
+        print(f"recorded {args.not_run}: not run: {args.reason} ({path})")
+        return 0
+    plan = bench.QUICK if args.quick else bench.FULL
+    if args.corpora:
+        plan = replace(plan, corpora=args.corpora.split(","), heavy={})
+    if args.modes:
+        plan = replace(plan, modes=args.modes.split(","), heavy={})
+    if args.workers:
+        plan = replace(plan, workers=[int(w) for w in args.workers.split(",")])
+    if args.repeat:
+        plan = replace(plan, repeat=args.repeat)
+    if args.no_leak_check:
+        plan = replace(plan, leak_corpus=None)
+    plan = bench.with_interpreter_pool(plan)
+    kind = args.graphdb or os.environ.get("CODEGRAPH_GRAPHDB", "auto")
+    with tempfile.TemporaryDirectory(prefix="codegraph-bench-") as tmp:
+        provisioned = provision(kind, Path(tmp))
+        try:
+            print(f"bench run {run_dir} on {provisioned.db.provider} {provisioned.db.flavour} "
+                  f"{provisioned.db.version} with {sys.executable}", flush=True)
+            records = bench.run_plan(provisioned.db, plan, run_dir, progress=lambda m: print(m, flush=True))
+        finally:
+            provisioned.stop()
+    failed = [r for r in records if r.get("kind") == "failed"]
+    print(f"{len(records)} records in {run_dir} ({len(failed)} failed); `codegraph report {run_dir}` next")
+    return 1 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness import criteria, report
+
+    run_dir = Path(args.run_dir)
+    if not run_dir.is_dir():
+        raise SystemExit(f"codegraph report: {run_dir} is not a run folder")
+    built = report.build(run_dir, Path(args.criteria) if args.criteria else criteria.DEFAULT)
+    print(f"{built.verdict}: {built.markdown} and {built.html}")
+    for v in built.verdicts:
+        print(f"  {v.status:<12} {v.title}: {v.detail}")
+    return EXIT_NOGO if args.strict and built.verdict == criteria.NOGO else 0

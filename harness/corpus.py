@@ -20,6 +20,8 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from indexer.discovery import discover
+
 GENERATOR_VERSION = 1
 PRESETS: dict[str, int] = {"small": 30, "medium": 300, "large": 1500, "xlarge": 12000}
 SDISTS: dict[str, str] = {"django": "django==5.2.8", "requests": "requests==2.32.3"}
@@ -51,18 +53,21 @@ def cache_root() -> Path:
 
 
 def describe(name: str, path: Path, kind: str) -> Corpus:
-    """Files, lines, bytes and a fingerprint (sha256 of sorted paths and content hashes)."""
+    """Files, lines, bytes and a fingerprint (sha256 of sorted paths and content hashes) of
+    exactly the files the indexer's discovery finds (the stdlib's site-packages excluded)."""
     digest = hashlib.sha256()
     files = lines = size = 0
-    for file in sorted(p for p in path.rglob("*.py") if p.is_file() or p.is_symlink()):
+    found, _ = discover(path)
+    for src in found:
         try:
-            data = file.read_bytes()
+            with open(src.path, "rb") as fh:
+                data = fh.read()
         except OSError:
             continue
         files += 1
         size += len(data)
         lines += data.count(b"\n")
-        digest.update(f"{file.relative_to(path).as_posix()}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+        digest.update(f"{src.relpath}\0{hashlib.sha256(data).hexdigest()}\n".encode())
     return Corpus(name, str(path), files, lines, size, digest.hexdigest(), kind)
 
 

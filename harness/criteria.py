@@ -75,12 +75,16 @@ def _speedup_criterion(ctx: Context, key: str, mode: str, want_ft: bool) -> Verd
     builds = [i for i in ctx.ran if free_threaded(i) == want_ft]
     missing = [i for i, why in ctx.not_run.items() if free_threaded(i) == want_ft]
     ups = stats.speedups(ctx.records)
+    cells = stats.cells(ctx.records)
     numbers: list[str] = []
     best: dict[str, float] = {}
-    for (interp, corpus, workers, m), s in sorted(ups.items()):
+    for cell, s in sorted(ups.items()):
+        interp, corpus, workers, requested = cell
         files = _files(ctx.records, interp, corpus)
-        if m == mode and interp in builds and files > min_files:
-            numbers.append(f"{interp} {corpus} ({files} files) {mode} x{workers}: {s.text()}x"
+        ran_as = cells[cell][0]["mode"]  # `auto` counts as the executor it chose
+        if ran_as == mode and interp in builds and files > min_files:
+            label = mode if requested == mode else f"{requested} ({mode})"
+            numbers.append(f"{interp} {corpus} ({files} files) {label} x{workers}: {s.text()}x"
                            + (" [noisy]" if s.noisy else ""))
             best[interp] = max(best.get(interp, 0.0), s.median)
     need = _cores_needed(threshold, ctx.local_server)
@@ -141,12 +145,13 @@ def error_rate(ctx: Context) -> Verdict:
     worst, numbers = 0.0, []
     for r in stats.runs(ctx.records):
         base = seq.get((r["interpreter"], r["corpus"]["name"], r["repeat"]))
-        if base is None or r["mode"] == "sequential":
+        if base is None or r.get("requested_mode", r["mode"]) == "sequential":
             continue
         diff = (r["error_rate"] - base["error_rate"]) * 100
         worst = max(worst, diff)
         if diff > 0:
-            numbers.append(f"{r['interpreter']} {r['corpus']['name']} {r['mode']} x{r['workers']}: +{diff:.2f} pp")
+            numbers.append(f"{r['interpreter']} {r['corpus']['name']} {r['requested_mode']} x{r['workers']}: "
+                           f"+{diff:.2f} pp")
     if not seq:
         return Verdict("error_rate", spec["title"], INCONCLUSIVE, "no sequential baseline in the run")
     numbers.insert(0, f"largest increase over sequential: {worst:.2f} pp")

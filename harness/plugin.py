@@ -15,7 +15,6 @@ from typing import Any
 
 import neo4j
 import pytest
-from filelock import FileLock
 
 from harness import corpus as corpora
 from harness import results, table
@@ -88,6 +87,8 @@ def graphdb(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 def _shared_graphdb(kind: str, shared: Path) -> Iterator[GraphDB]:
+    from filelock import FileLock
+
     info, skip, users = shared / "graphdb.json", shared / "graphdb.skip", shared / "graphdb.users"
     provisioned = None
     with FileLock(str(shared / "graphdb.lock")):

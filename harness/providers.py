@@ -21,7 +21,14 @@ import neo4j
 
 from indexer import graphdb as gdb
 from indexer.config import Settings, load_settings
-from indexer.server import EmbeddedServer, ServerHandle, prepare_database, stop_pid
+from indexer.server import (
+    EmbeddedServer,
+    ServerError,
+    ServerHandle,
+    arcadedb_home,
+    prepare_database,
+    stop_pid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +125,10 @@ class Provisioned:
 def start_embedded(data_dir: Path, owner_pid: int | None = None) -> Provisioned:
     """Start ArcadeDB detached from this process, with a watchdog that stops it when
     `owner_pid` (default: this process) exits, however it exits."""
+    try:
+        arcadedb_home()
+    except ServerError as exc:
+        raise ProviderUnavailable(f"embedded: {exc}") from None
     server = EmbeddedServer(data_dir, persistent=True)
     handle: ServerHandle = server.start()
     subprocess.Popen([sys.executable, "-m", "harness.watchdog", str(owner_pid or os.getpid()), str(handle.pid)],

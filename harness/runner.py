@@ -7,9 +7,12 @@ never the measured process). The last line of stdout is the JSON result.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import os
 import sys
+from urllib.parse import urlparse
 
 from indexer import pipeline, runtime
 from indexer.config import load_settings
@@ -32,5 +35,57 @@ def main(root: str) -> int:
     return 0
 
 
+def own_rss() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def own_sockets_to(port: int) -> int:
+    """TCP connections this process holds to `port` (its fds matched against /proc/net/tcp*)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as fh:
+                next(fh)
+                for line in fh:
+                    parts = line.split()
+                    if parts[9] in inodes and int(parts[2].rsplit(":", 1)[1], 16) == port and parts[3] == "01":
+                        count += 1
+        except OSError:
+            continue
+    return count
+
+
+def leak_check(root: str, runs: int) -> int:
+    """Index `root` from scratch `runs` times in this one process; report RSS after each run and
+    the Bolt connections still open after the driver was closed."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = load_settings(dotenv_path=None)
+    port = urlparse(settings.uri or "").port or 7687
+    rss = []
+    for _ in range(runs):
+        try:
+            pipeline.run_index(root, settings, clear=True)
+        finally:
+            pipeline.close_shared_driver()
+        gc.collect()
+        rss.append(own_rss())
+    print(json.dumps({"rss": rss, "open_connections": own_sockets_to(port), "runtime": runtime.describe()}))
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[2] == "--leak-check":
+        sys.exit(leak_check(sys.argv[1], int(sys.argv[3])))
     sys.exit(main(sys.argv[1]))

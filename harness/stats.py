@@ -51,7 +51,8 @@ def runs(records: Iterable[Record]) -> list[Record]:
 
 
 def cell_key(r: Record) -> tuple[str, str, int, str]:
-    return (r["interpreter"], r["corpus"]["name"], int(r["workers"]), r["mode"])
+    """(interpreter, corpus, workers, requested mode): `auto` stays its own cell whatever it chose."""
+    return (r["interpreter"], r["corpus"]["name"], int(r["workers"]), r.get("requested_mode", r["mode"]))
 
 
 def cells(records: Iterable[Record]) -> dict[tuple[str, str, int, str], list[Record]]:
@@ -64,7 +65,7 @@ def cells(records: Iterable[Record]) -> dict[tuple[str, str, int, str], list[Rec
 def sequential_of(records: Iterable[Record]) -> dict[tuple[str, str, int], Record]:
     """(interpreter, corpus, repeat) -> that repeat's sequential run."""
     return {(r["interpreter"], r["corpus"]["name"], r["repeat"]): r for r in runs(records)
-            if r["mode"] == "sequential"}
+            if r.get("requested_mode", r["mode"]) == "sequential"}
 
 
 def speedups(records: list[Record]) -> dict[tuple[str, str, int, str], Summary]:

@@ -188,6 +188,17 @@ def write(driver: neo4j.Driver, settings: Settings, stats: WriteStats, what: str
     return with_retries(attempt, settings, stats, what)
 
 
+def read_rows(driver: neo4j.Driver, settings: Settings, query: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows as tuples: about half the client time of `.data()` on large results."""
+    stats = WriteStats()
+
+    def attempt() -> list[tuple[Any, ...]]:
+        with driver.session(database=settings.database) as s:
+            return s.execute_read(lambda tx: [tuple(r.values()) for r in tx.run(query, **params)])
+
+    return with_retries(attempt, settings, stats, "read")
+
+
 def read(driver: neo4j.Driver, settings: Settings, query: str, **params: Any) -> list[dict[str, Any]]:
     stats = WriteStats()
 

@@ -39,17 +39,17 @@ def collect(driver: neo4j.Driver, settings: Settings, *, with_digest: bool = Tru
     h = hashlib.sha256()
     for label in LABELS:
         if with_digest:
-            rows = graphdb.read(driver, settings, f"MATCH (n:{label}) RETURN n.id AS id, properties(n) AS p")
+            rows = graphdb.read_rows(driver, settings, f"MATCH (n:{label}) RETURN n.id, properties(n)")
             nodes[label] = len(rows)
-            for row in sorted(rows, key=lambda r: r["id"]):
-                h.update(f"N|{label}|{row['id']}|{_canonical(row['p'])}\n".encode())
+            for node_id, props in sorted(rows, key=lambda r: r[0]):
+                h.update(f"N|{label}|{node_id}|{_canonical(props)}\n".encode())
         else:
             nodes[label] = graphdb.read(driver, settings, f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
     for kind in EDGE_TYPES:
         if with_digest:
-            rows = graphdb.read(driver, settings, f"MATCH (a)-[:{kind}]->(b) RETURN a.id AS a, b.id AS b")
-            edges[kind] = len(rows)
-            for a, b in sorted((r["a"], r["b"]) for r in rows):
+            pairs = graphdb.read_rows(driver, settings, f"MATCH (a)-[:{kind}]->(b) RETURN a.id, b.id")
+            edges[kind] = len(pairs)
+            for a, b in sorted(pairs):
                 h.update(f"E|{kind}|{a}|{b}\n".encode())
         else:
             edges[kind] = graphdb.read(driver, settings, f"MATCH ()-[r:{kind}]->() RETURN count(r) AS c")[0]["c"]

@@ -38,3 +38,17 @@ def make_tree(tmp_path: Path):
 
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def embedded_unavailable() -> str | None:
+    """Why the embedded ArcadeDB cannot run here (e.g. no arcadedb-embedded wheel for 3.14t), or None."""
+    from indexer.server import ServerError, arcadedb_home
+
+    try:
+        arcadedb_home()
+    except ServerError as exc:
+        return str(exc)
+    return None
+
+
+needs_embedded = pytest.mark.skipif(embedded_unavailable() is not None, reason=str(embedded_unavailable()))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psutil
 
+from .conftest import needs_embedded
 from .test_cli import run
 from .test_pipeline import PACKAGE
 
@@ -21,6 +22,7 @@ def java_servers_under(folder: Path) -> list[psutil.Process]:
     return found
 
 
+@needs_embedded
 def test_db_start_index_stats_stop(tmp_path: Path, make_tree) -> None:
     code = make_tree(PACKAGE, name="project")
     try:

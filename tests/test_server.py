@@ -7,7 +7,10 @@ import pytest
 
 from indexer.server import EmbeddedServer, ServerError, arcadedb_home, pid_alive
 
+from .conftest import needs_embedded
 
+
+@needs_embedded
 def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Path) -> None:
     a = EmbeddedServer(tmp_path / "a")
     b = EmbeddedServer(tmp_path / "b")
