@@ -52,7 +52,8 @@ def runs(records: Iterable[Record]) -> list[Record]:
 
 def cell_key(r: Record) -> tuple[str, str, int, str]:
     """(interpreter, corpus, workers, requested mode): `auto` stays its own cell whatever it chose."""
-    return (r["interpreter"], r["corpus"]["name"], int(r["workers"]), r.get("requested_mode", r["mode"]))
+    return (str(r["interpreter"]), str(r["corpus"]["name"]), int(r["workers"]),
+            str(r.get("requested_mode", r["mode"])))
 
 
 def cells(records: Iterable[Record]) -> dict[tuple[str, str, int, str], list[Record]]:
