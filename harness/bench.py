@@ -37,12 +37,13 @@ class Plan:
     leak_corpus: str | None = "medium"
     leak_runs: int = 5
     heavy: dict[str, list[str]] = field(default_factory=dict)  # corpus -> modes, when not all
+    reliability: bool = False  # faults, server restart and bad input in every mode
 
 
 QUICK = Plan(corpora=["medium", "stdlib"], modes=["sequential", "thread", "process", "auto"], workers=[2],
              repeat=2, heavy={"stdlib": ["sequential", "auto"]}, leak_corpus="small")
 FULL = Plan(corpora=["medium", "stdlib", "large", "xlarge"], modes=["sequential", "thread", "process", "auto"],
-            workers=[2, 4], repeat=3)
+            workers=[2, 4], repeat=3, reliability=True)
 
 
 def with_interpreter_pool(plan: Plan) -> Plan:
@@ -87,6 +88,10 @@ def run_plan(db: GraphDB, plan: Plan, run_dir: Path, *, python: str = sys.execut
             for mode, workers in rotated(todo, r):
                 progress(f"[{label}] {name}: repeat {r + 1}/{plan.repeat} {mode} x{workers}")
                 records.append(_one(db, code, mode, workers, python, run_dir, label, "run", r, digest=r == 0))
+    if plan.reliability:
+        from harness import reliability
+
+        records.extend(reliability.run(db, run_dir, label, progress))
     if plan.leak_corpus:
         progress(f"[{label}] {plan.leak_corpus}: leak check, {plan.leak_runs} runs in one process")
         records.append(leak_check(db, corpora.get(plan.leak_corpus), plan.leak_runs, python, run_dir, label,

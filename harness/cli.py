@@ -29,6 +29,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", help="comma-separated worker counts (default: 2,4)")
     p.add_argument("--repeat", type=int, help="repeats per cell (default 3, quick 2)")
     p.add_argument("--no-leak-check", action="store_true")
+    p.add_argument("--reliability", action="store_true", help="add faults, a server restart and bad input")
+    p.add_argument("--reliability-only", action="store_true", help="only the reliability scenarios")
     p.add_argument("--results", default="results", help="folder of run folders (default: results)")
     p.add_argument("--run-id", help="add to this run folder (default: a new one)")
     p.add_argument("--graphdb", default=None, help="auto, external, neo4j-container or embedded")
@@ -100,6 +102,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         plan = replace(plan, repeat=args.repeat)
     if args.no_leak_check:
         plan = replace(plan, leak_corpus=None)
+    if args.reliability or args.reliability_only:
+        plan = replace(plan, reliability=True)
+    if args.reliability_only:
+        plan = replace(plan, corpora=[], small_corpus=None, leak_corpus=None)
     plan = bench.with_interpreter_pool(plan)
     kind = args.graphdb or os.environ.get("CODEGRAPH_GRAPHDB", "auto")
     with tempfile.TemporaryDirectory(prefix="codegraph-bench-") as tmp:

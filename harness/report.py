@@ -114,6 +114,7 @@ def _markdown(run_dir: Path, verdict: str, verdicts: list[crit.Verdict], records
             sizes = ", ".join(f"{x / 2**20:.0f}" for x in r["rss"])
             out.append(f"| {r['interpreter']} | {r['mode']} x{r['workers']} | {sizes} | {r['growth']:+.1%} | "
                        f"{r['open_connections']} |")
+    out += _reliability(records)
     out += ["", "## Environment", ""]
     for label, m in sorted(machines.items()):
         server: dict[str, Any] = next((r["server"] for r in stats.runs(records) if r["interpreter"] == label), {})
@@ -170,3 +171,46 @@ def _inline(text: str) -> str:
     safe = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", safe)
     safe = re.sub(r"\*(.+?)\*", r"<i>\1</i>", safe)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", safe)
+
+
+def _reliability(records: list[Record]) -> list[str]:
+    out = ["", "## Reliability", ""]
+    fault_runs = [r for r in records if r.get("kind") == "fault"]
+    bad = [r for r in records if r.get("kind") == "bad-input"]
+    load = [r for r in stats.runs(records) if r["corpus"]["files"] >= 10_000]
+    if not (fault_runs or bad or load):
+        return [*out, "Not run in this bench: `codegraph bench --reliability` adds database faults, a server "
+                      "restart and bad input in every mode; the full bench adds the xlarge load test."]
+    lost = sum(1 for r in fault_runs if r["data_lost"])
+    hangs = sum(1 for r in fault_runs if r["hung"])
+    survived = sum(1 for r in fault_runs if r["acceptable"])
+    out += [f"Faults injected: {len(fault_runs)}, survived: {survived}; data lost: **{lost}**; hangs: **{hangs}**; "
+            f"bad-input runs as expected: {sum(1 for r in bad if r['as_expected'])} of {len(bad)}.", ""]
+    if fault_runs:
+        out += ["| interpreter | fault | mode | outcome | seconds | proxy |", "|---|---|---|---|---|---|"]
+        for r in fault_runs:
+            if r["hung"]:
+                what = "**hung**"
+            elif r["completed"]:
+                what = "completed, clean digest" if r["digest_ok"] else "**completed with another digest**"
+            else:
+                what = (f"stopped: {r['error'][:120]}; re-run "
+                        + ("gave the clean digest" if r["rerun_ok"] else "**failed**"))
+            proxy = ", ".join(f"{k} {v}" for k, v in r["proxy"].items() if v)
+            out.append(f"| {r['interpreter']} | {r['fault']} | {r['mode']} | {what} | {r['seconds']} | {proxy} |")
+    if bad:
+        out += ["", "Bad inputs tried in every mode: " + ", ".join(f"`{n}`" for n in bad[0]["inputs"]), "",
+                "| interpreter | mode | exit | as expected | errors |", "|---|---|---|---|---|"]
+        for r in bad:
+            errors = ", ".join(f"{k}: {v}" for k, v in sorted(r["errors"].items()))
+            out.append(f"| {r['interpreter']} | {r['mode']} x{r['workers']} | {r['exit_code']} | "
+                       f"{'yes' if r['as_expected'] else '**no**'} | {errors} |")
+    if load:
+        out += ["", "Load (codebases of 10,000+ files):", "",
+                "| interpreter | corpus | mode | files/s | peak RSS MiB | max conns | failed files |",
+                "|---|---|---|---|---|---|---|"]
+        for r in load:
+            out.append(f"| {r['interpreter']} | {r['corpus']['name']} | {r['requested_mode']} x{r['workers']} | "
+                       f"{r['files_per_s']:.1f} | {r['peak_rss'] / 2**20:.0f} | {r['connections']['max_open']} | "
+                       f"{r['files']['failed']} |")
+    return out

@@ -10,10 +10,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import os
 import sys
 from urllib.parse import urlparse
 
+from harness import procnet
 from indexer import pipeline, runtime
 from indexer.config import load_settings
 
@@ -43,30 +43,6 @@ def own_rss() -> int:
     return 0
 
 
-def own_sockets_to(port: int) -> int:
-    """TCP connections this process holds to `port` (its fds matched against /proc/net/tcp*)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as fh:
-                next(fh)
-                for line in fh:
-                    parts = line.split()
-                    if parts[9] in inodes and int(parts[2].rsplit(":", 1)[1], 16) == port and parts[3] == "01":
-                        count += 1
-        except OSError:
-            continue
-    return count
-
-
 def leak_check(root: str, runs: int) -> int:
     """Index `root` from scratch `runs` times in this one process; report RSS after each run and
     the Bolt connections still open after the driver was closed."""
@@ -81,7 +57,8 @@ def leak_check(root: str, runs: int) -> int:
             pipeline.close_shared_driver()
         gc.collect()
         rss.append(own_rss())
-    print(json.dumps({"rss": rss, "open_connections": own_sockets_to(port), "runtime": runtime.describe()}))
+    open_connections = procnet.established_to(port, procnet.socket_inodes())
+    print(json.dumps({"rss": rss, "open_connections": open_connections, "runtime": runtime.describe()}))
     return 0
 
 

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from harness import procnet
+
 try:
     import psutil
 except ImportError:  # pragma: no cover - depends on the interpreter
@@ -88,18 +90,13 @@ def bolt_connections(pids: list[int], port: int) -> int:
                 continue
             count += sum(1 for c in conns if c.raddr and c.raddr.port == port and c.status == "ESTABLISHED")
         return count
-    count = 0  # /proc fallback: every client socket on this machine to that port
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    inodes: set[str] = set()  # /proc fallback: the sockets these processes hold
+    for pid in pids:
         try:
-            with open(table) as fh:
-                next(fh)
-                for line in fh:
-                    parts = line.split()
-                    if int(parts[2].rsplit(":", 1)[1], 16) == port and parts[3] == "01":
-                        count += 1
+            inodes |= procnet.socket_inodes(pid)
         except OSError:
             continue
-    return count
+    return procnet.established_to(port, inodes)
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """`codegraph`: index a codebase, inspect the graph, run the project's embedded database.
 
-Exit status: 0 done (files that failed are listed in the summary), 1 the run could not
-complete (e.g. database unreachable), 2 invalid configuration or usage, 130 interrupted
-(SIGINT), 143 terminated (SIGTERM).
+Exit status: 0 done (files whose code could not be parsed are listed in the summary), 1 the
+run could not complete or some files could not be written (database unreachable, ...), 2
+invalid configuration or usage, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from typing import Any
 
 from indexer import __version__, graphdb, project, runtime
 from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
+from indexer.model import ErrorKind
 from indexer.redact import RedactingFilter
 from indexer.server import ServerError
 
 log = logging.getLogger("codegraph")
 
 EXIT_FAILED, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 1, 2, 130, 143
+#: Failures of the run rather than of the indexed code: they make `index` exit 1.
+INFRASTRUCTURE_ERRORS = frozenset({ErrorKind.WRITE, ErrorKind.WORKER, ErrorKind.EMBED})
 
 
 class Terminated(KeyboardInterrupt):
@@ -95,6 +98,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     if bar:
         bar.close()
     _print_summary(summary, args.json)
+    unwritten = sum(n for kind, n in summary.errors_by_type.items() if kind in INFRASTRUCTURE_ERRORS)
+    if unwritten:
+        print(f"codegraph: {unwritten} files could not be written ({', '.join(sorted(INFRASTRUCTURE_ERRORS))}); "
+              "see the errors above and run the same command again to finish", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

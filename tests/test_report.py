@@ -43,6 +43,15 @@ def test_report_has_verdict_criteria_plots_and_not_run_rows(run_dir: Path) -> No
 
 
 @pytest.mark.graphdb
+def test_result_files_never_contain_the_password(run_dir: Path, graphdb: GraphDB) -> None:
+    files = list(run_dir.glob("*.json"))
+    assert len(files) >= 10
+    for path in files:
+        text = path.read_text()
+        assert graphdb.password not in text and '"password"' not in text, path.name
+
+
+@pytest.mark.graphdb
 def test_strict_exit_codes(run_dir: Path, tmp_path: Path) -> None:
     from harness.criteria import DEFAULT
 

@@ -1,0 +1,169 @@
+"""Pool exhaustion, bad input in every mode, interrupts in every mode, hostile strings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from harness import badinput, faults
+from harness import corpus as corpora
+from harness.providers import GraphDB, drop_database, fresh_database
+from indexer import graphstats, pipeline
+from indexer.model import ErrorKind, SourceFile
+
+from .conftest import IS_ROOT
+
+MODES = [("sequential", 1), ("thread", 2), ("process", 2)]
+
+
+def digest_of(db: GraphDB) -> str:
+    with db.driver() as driver:
+        return graphstats.collect(driver, db.settings()).digest
+
+
+@pytest.fixture(scope="module")
+def reference(graphdb: GraphDB) -> dict[str, str]:
+    """Clean digests of the medium and large presets, indexed sequentially."""
+    out = {}
+    for name in ("medium", "large"):
+        target = fresh_database(graphdb)
+        try:
+            code, _, err, _ = faults.run_index(target, corpora.synthetic(name).path, "sequential", 1, timeout=600)
+            assert code == 0, err
+            out[name] = digest_of(target)
+        finally:
+            drop_database(target)
+    return out
+
+
+@pytest.mark.graphdb
+def test_pool_smaller_than_workers_times_out_retries_and_completes(clean_graph: GraphDB,
+                                                                    reference: dict[str, str]) -> None:
+    settings = clean_graph.settings(INDEXING_MODE="thread", MAX_WORKERS="4", NEO4J_MAX_CONNECTION_POOL_SIZE="1",
+                                    NEO4J_CONNECTION_ACQUISITION_TIMEOUT="0.1", WRITE_ATTEMPTS="60")
+    settings = type(settings)(**{**settings.__dict__, "retry_delay": 0.05})
+    try:
+        summary = pipeline.run_index(corpora.synthetic("medium").path, settings)
+    finally:
+        pipeline.close_shared_driver()
+    assert any("smaller than the 4 workers" in w for w in summary.warnings)
+    assert summary.acquisition_timeouts > 0 and summary.retries >= summary.acquisition_timeouts
+    assert summary.files_failed == 0 and summary.connection_failures == 0
+    assert digest_of(clean_graph) == reference["medium"]
+
+
+@pytest.mark.graphdb
+@pytest.mark.parametrize(("mode", "workers"), MODES)
+def test_bad_input_in_every_mode(clean_graph: GraphDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
+                                 workers: int) -> None:
+    root = badinput.build(tmp_path / "bad")
+    real_discover = pipeline.discover
+
+    def discover_then_delete(path: str) -> tuple[list[SourceFile], list]:
+        found = real_discover(path)
+        (root / "vanishing.py").unlink()  # deleted between discovery and parsing
+        return found
+
+    monkeypatch.setattr(pipeline, "discover", discover_then_delete)
+    settings = clean_graph.settings(INDEXING_MODE=mode, MAX_WORKERS=str(workers))
+    try:
+        summary = pipeline.run_index(str(root), settings)
+    finally:
+        pipeline.close_shared_driver()
+    assert {e["path"]: e["type"] for e in summary.errors} == badinput.EXPECTED
+    assert summary.files_indexed == badinput.INDEXED
+    with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+        names = {r["n"] for r in s.run("MATCH (f:Function) RETURN f.name AS n").data()}
+    assert {"with_bom", "caf", "grüß"} <= names
+
+
+@pytest.mark.graphdb
+@pytest.mark.skipif(shutil.which("setpriv") is None and IS_ROOT, reason="as root, needs setpriv to drop privileges")
+def test_unreadable_file_is_a_typed_error(clean_graph: GraphDB) -> None:
+    root = Path(tempfile.mkdtemp(prefix="codegraph-unreadable-"))
+    try:
+        os.chmod(root, 0o755)
+        (root / "fine.py").write_text("def ok():\n    pass\n")
+        secret = root / "secret.py"
+        secret.write_text("x = 1\n")
+        os.chmod(secret, 0)
+        for p in (root / "fine.py",):
+            os.chmod(p, 0o644)
+        cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
+        if IS_ROOT:  # root reads everything: run the indexer as nobody, as a user would be
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **clean_graph.env(),
+               "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root))
+        assert out.returncode == 0, out.stderr[-2000:]
+        summary = json.loads(out.stdout)
+        assert {e["path"]: e["type"] for e in summary["errors"]} == {"secret.py": ErrorKind.UNREADABLE}
+        assert summary["files_indexed"] == 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.graphdb
+@pytest.mark.xdist_group("stdlib")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(("mode", "workers"), MODES)
+def test_interrupt_in_every_mode(clean_graph: GraphDB, reference: dict[str, str], mode: str, workers: int,
+                                 sig: int) -> None:
+    large = corpora.synthetic("large").path
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **clean_graph.env()}
+    proc = subprocess.Popen(faults.index_cmd(large, mode, workers), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    time.sleep(4.0)
+    family = [parent, *parent.children(recursive=True)]
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - sent
+    assert proc.returncode == (130 if sig == signal.SIGINT else 143), err[-2000:]
+    assert elapsed < 10, f"took {elapsed:.1f}s to stop"
+    _, alive = psutil.wait_procs(family, timeout=5)
+    assert alive == [], f"left behind: {alive}"
+    assert json.loads(out)["interrupted"] is True
+    code, _, err2, hung = faults.run_index(clean_graph, large, mode, workers, timeout=600)
+    assert code == 0 and not hung, err2[-2000:]
+    assert digest_of(clean_graph) == reference["large"]
+
+
+HOSTILE = {
+    "it's \"quoted\" `ticked`.py": '"""\'); MATCH (n) DETACH DELETE n; //"""\n'
+                                   "def drop():\n    '''` }) DETACH DELETE n RETURN 1 //'''\n",
+    "MATCH (n) DETACH DELETE n.py": "@decorate(\"'}) MERGE (x:Evil) //\")\nclass Injected:\n"
+                                     "    \"\"\"${param} $rows {id: 'x'}\"\"\"\n",
+}
+
+
+@pytest.mark.graphdb
+def test_cypher_is_parameterised(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(HOSTILE)
+    settings = clean_graph.settings(INDEXING_MODE="sequential")
+    try:
+        summary = pipeline.run_index(str(root), settings)
+    finally:
+        pipeline.close_shared_driver()
+    assert summary.files_indexed == 2 and summary.files_failed == 0
+    with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+        docs = {r["p"]: r["d"] for r in s.run("MATCH (m:Module) RETURN m.path AS p, m.docstring AS d").data()}
+        evil = s.run("MATCH (n:Evil) RETURN count(n) AS c").single()["c"]
+        cls = s.run("MATCH (c:Class) RETURN c.docstring AS d, c.decorators AS dec").single()
+        total = s.run("MATCH (n) RETURN count(n) AS c").single()["c"]
+    assert docs["it's \"quoted\" `ticked`.py"] == "'); MATCH (n) DETACH DELETE n; //"
+    assert "MATCH (n) DETACH DELETE n.py" in docs
+    assert evil == 0 and total == 5  # 2 modules, 1 function, 1 class, and nothing deleted or added
+    assert cls["d"] == "${param} $rows {id: 'x'}"
+    assert cls["dec"] == ['decorate("\'}) MERGE (x:Evil) //")']
