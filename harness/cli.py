@@ -23,7 +23,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_corpus)
 
     p = sub.add_parser("bench", parents=[common], help="run the benchmark matrix on this interpreter")
-    p.add_argument("--quick", action="store_true", help="medium + stdlib, 2 repeats (under 5 minutes on 2 cores)")
+    p.add_argument("--quick", action="store_true",
+                   help="medium (2 repeats) + stdlib (1 repeat): under 5 minutes on 2 cores")
     p.add_argument("--corpora", help="comma-separated corpora (default: medium,stdlib,large,xlarge)")
     p.add_argument("--modes", help="comma-separated modes (default: sequential,thread,process,auto)")
     p.add_argument("--workers", help="comma-separated worker counts (default: 2,4)")
@@ -93,13 +94,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     plan = bench.QUICK if args.quick else bench.FULL
     if args.corpora:
-        plan = replace(plan, corpora=args.corpora.split(","), heavy={})
+        plan = replace(plan, corpora=args.corpora.split(","), heavy={}, repeats={})
     if args.modes:
         plan = replace(plan, modes=args.modes.split(","), heavy={})
     if args.workers:
         plan = replace(plan, workers=[int(w) for w in args.workers.split(",")])
     if args.repeat:
-        plan = replace(plan, repeat=args.repeat)
+        plan = replace(plan, repeat=args.repeat, repeats={})
     if args.no_leak_check:
         plan = replace(plan, leak_corpus=None)
     if args.reliability or args.reliability_only:

@@ -15,4 +15,5 @@ def test_cells_and_rotation() -> None:
 
 def test_quick_plan_fits_the_issue() -> None:
     assert bench.QUICK.corpora == ["medium", "stdlib"] and bench.QUICK.repeat >= 2
+    assert bench.QUICK.repeats == {"stdlib": 1, "small": 7}
     assert set(bench.FULL.corpora) >= {"large", "xlarge"}

@@ -68,9 +68,19 @@ def test_free_threaded_checks() -> None:
     assert v["gil_stays_off"].status == crit.NOGO and "numpy._core" in v["gil_stays_off"].detail
 
 
+def test_small_auto_within_noise_is_inconclusive() -> None:
+    records = []
+    for r, (seq, auto) in enumerate([(1.0, 1.2), (0.7, 0.9), (1.1, 1.3)]):
+        records += [rec("3.12", "sequential", 1, r, seq, corpus="small", files=30),
+                    rec("3.12", "auto", 1, r, auto, corpus="small", files=30, requested="auto")]
+    v = by_key(crit.evaluate(records, SPEC, cores=8, local_server=True))["small_auto"]
+    assert v.status == crit.INCONCLUSIVE and "noise" in v.detail
+
+
 def test_leak_and_small_auto_failures() -> None:
-    records = [rec("3.12", "sequential", 1, 0, 1.0, corpus="small", files=30),
-               rec("3.12", "auto", 2, 0, 1.2, corpus="small", files=30, requested="auto"),
+    records = [rec("3.12", "sequential", 1, r, 1.0, corpus="small", files=30) for r in range(3)]
+    records += [rec("3.12", "auto", 2, r, 1.2, corpus="small", files=30, requested="auto") for r in range(3)]
+    records += [
                {"kind": "leak", "interpreter": "3.12", "mode": "process", "workers": 2,
                 "rss": [100, 150, 200, 250, 300], "growth": 2.0, "open_connections": 1}]
     v = by_key(crit.evaluate(records, SPEC, cores=8, local_server=True))
