@@ -126,14 +126,16 @@ def small_auto(ctx: Context) -> Verdict:
     if not slow:
         return Verdict("small_auto", spec["title"], INCONCLUSIVE,
                        f"no auto run of a corpus under {spec['max_files']} files")
-    numbers, bad, unclear = [], [], []
+    numbers: list[str] = []
+    bad: list[str] = []
+    unclear: list[str] = []
     cells = stats.cells(ctx.records)
     for (interp, corpus), values in sorted(slow.items()):
         s = stats.summarise(values)
         assert s is not None
-        base = stats.summarise(r["index_seconds"] for k, v in cells.items() if k[0] == interp and k[1] == corpus
-                               and k[3] == "sequential" for r in v)
-        spread = base.spread if base else 0.0
+        seq_times = stats.summarise(r["index_seconds"] for k, v in cells.items()
+                                    if k[0] == interp and k[1] == corpus and k[3] == "sequential" for r in v)
+        spread = seq_times.spread if seq_times else 0.0
         numbers.append(f"{interp} {corpus}: auto vs sequential {s.median:+.1%} ({s.low:+.1%}..{s.high:+.1%}) "
                        f"over {s.n} repeats; sequential's own spread {spread:.1%}")
         if s.median > spec["max_slowdown"]:

@@ -41,6 +41,7 @@ class Outcome:
     hung: bool
     seconds: float
     proxy: dict[str, int]
+    hit: bool = False  # the fault was injected while the run was still going
 
     @property
     def acceptable(self) -> bool:
@@ -102,7 +103,14 @@ def scenario(db: GraphDB, root: str, mode: str, workers: int, fault: str, clean:
     with FaultProxy(upstream_port) as proxy:
         via = replace(db, uri=f"bolt://127.0.0.1:{proxy.port}")
 
+        hit = False
+
         def during(proc: subprocess.Popen[str]) -> None:
+            nonlocal hit
+            inject_fault(proc)
+            hit = proc.poll() is None
+
+        def inject_fault(proc: subprocess.Popen[str]) -> None:
             if inject is not None:
                 inject(proxy, proc)
                 return
@@ -125,7 +133,7 @@ def scenario(db: GraphDB, root: str, mode: str, workers: int, fault: str, clean:
         stats = dict(proxy.stats)
     completed = code == 0
     error = "" if completed else (err.strip().splitlines() or ["(no message)"])[-1]
-    outcome = Outcome(fault, mode, code, completed, error, None, None, hung, round(seconds, 2), stats)
+    outcome = Outcome(fault, mode, code, completed, error, None, None, hung, round(seconds, 2), stats, hit)
     now = after() if after is not None else db
     if completed:
         outcome.digest_ok = digest(now) == clean

@@ -89,8 +89,8 @@ def write_record(run_dir: Path, record: dict[str, Any], *, label: str) -> Path:
 
 def load_records(run_dir: Path) -> list[dict[str, Any]]:
     docs = []
-    for path in sorted(run_dir.glob("*.json")):
+    for path in run_dir.glob("*.json"):
         doc = json.loads(path.read_text())
         if doc.get("schema") == SCHEMA:
             docs.append(doc)
-    return docs
+    return sorted(docs, key=lambda d: d["created"])

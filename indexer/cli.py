@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
+import os
 import sys
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import Any
 
-from indexer import __version__, graphdb, project, runtime
+from indexer import __version__, graphdb, interrupts, project, runtime
 from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
 from indexer.model import ErrorKind
 from indexer.redact import RedactingFilter
@@ -27,14 +26,6 @@ log = logging.getLogger("codegraph")
 EXIT_FAILED, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 1, 2, 130, 143
 #: Failures of the run rather than of the indexed code: they make `index` exit 1.
 INFRASTRUCTURE_ERRORS = frozenset({ErrorKind.WRITE, ErrorKind.WORKER, ErrorKind.EMBED})
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, handled like Ctrl+C but reported with its own exit status."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
 
 
 def setup_logging(verbosity: int, secrets: tuple[str, ...]) -> None:
@@ -81,7 +72,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     setup_logging(args.verbose - args.quiet, (settings.password or "", settings.embed.api_key or ""))
     _need_database(settings)
     bar = _progress_bar(args)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    restore = interrupts.install()
     try:
         summary = pipeline.run_index(args.path, settings, clear=args.clear, progress=bar.update if bar else None)
     except pipeline.IndexInterrupted as stop:
@@ -91,9 +82,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"interrupted: at least {stop.summary.files_indexed} files were written before the stop (workers "
               "may have committed more); run the same command again to finish: stored files are skipped",
               file=sys.stderr)
-        return EXIT_SIGTERM if isinstance(stop.__context__, Terminated) else EXIT_SIGINT
+        code = EXIT_SIGTERM if isinstance(stop.__context__, interrupts.Terminated) else EXIT_SIGINT
+        if stop.workers_running:  # a thread is still inside the driver: leave now, the OS closes sockets
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        restore()
         pipeline.close_shared_driver()
     if bar:
         bar.close()
@@ -315,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (graphdb.DatabaseError, ServerError, NotADirectoryError) as exc:
         print(f"codegraph: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except Terminated:
+    except interrupts.Terminated:
         return EXIT_SIGTERM
     except KeyboardInterrupt:
         return EXIT_SIGINT

@@ -22,11 +22,13 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ConnectionAcquisitionTimeoutError,
+    DriverError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
 )
 
+from indexer import interrupts
 from indexer.config import Settings
 from indexer.model import EDGE_TYPES, LABELS, Edge, NodeRecord
 from indexer.redact import redact_uri
@@ -87,12 +89,14 @@ def verify(driver: neo4j.Driver, settings: Settings) -> ServerInfo:
     """A real round trip; raises DatabaseError naming the server and the fix."""
     where = redact_uri(settings.uri or "")
     try:
-        info = driver.get_server_info()
+        info = with_retries(driver.get_server_info, settings, WriteStats(), f"connecting to {where}")
     except AuthError as exc:
         raise DatabaseError(
             f"{where} refused the credentials: check NEO4J_USER / NEO4J_PASSWORD ({exc.message})"
         ) from exc
-    except (ServiceUnavailable, OSError) as exc:
+    except DatabaseError as exc:
+        raise DatabaseError(f"cannot reach the graph database at {where}: {exc.__cause__}; is it running?") from exc
+    except (DriverError, OSError) as exc:
         raise DatabaseError(f"cannot reach the graph database at {where}: {exc}; is it running?") from exc
     return classify(info.agent, str(info.address), ".".join(map(str, info.protocol_version)))
 
@@ -140,7 +144,8 @@ def with_retries(fn: Callable[[], T], settings: Settings, stats: WriteStats, wha
     delay = settings.retry_delay
     for attempt in range(1, settings.write_attempts + 1):
         try:
-            return fn()
+            with interrupts.protected():  # never interrupt the driver mid-transaction
+                return fn()
         except _RETRIED as exc:
             if isinstance(exc, ConnectionAcquisitionTimeoutError):
                 stats.acquisition_timeouts += 1
@@ -199,8 +204,10 @@ def read_rows(driver: neo4j.Driver, settings: Settings, query: str, **params: An
     return with_retries(attempt, settings, stats, "read")
 
 
-def read(driver: neo4j.Driver, settings: Settings, query: str, **params: Any) -> list[dict[str, Any]]:
-    stats = WriteStats()
+def read(driver: neo4j.Driver, settings: Settings, query: str, *, stats: WriteStats | None = None,
+         **params: Any) -> list[dict[str, Any]]:
+    """A read transaction with retries, counted in `stats` when given."""
+    stats = stats if stats is not None else WriteStats()
 
     def attempt() -> list[dict[str, Any]]:
         with driver.session(database=settings.database) as s:
@@ -222,9 +229,10 @@ def _check_type(kind: str) -> str:
     return kind
 
 
-def stored_fingerprints(driver: neo4j.Driver, settings: Settings, module_ids: Sequence[str]) -> dict[str, str]:
+def stored_fingerprints(driver: neo4j.Driver, settings: Settings, module_ids: Sequence[str],
+                        stats: WriteStats | None = None) -> dict[str, str]:
     rows = read(driver, settings, "MATCH (m:Module) WHERE m.id IN $ids RETURN m.id AS id, m.fingerprint AS fp",
-                ids=list(module_ids))
+                stats=stats, ids=list(module_ids))
     return {r["id"]: r["fp"] for r in rows}
 
 
@@ -274,8 +282,8 @@ def write_edges(driver: neo4j.Driver, settings: Settings, edges: Sequence[Edge],
     return written
 
 
-def stored_module_paths(driver: neo4j.Driver, settings: Settings) -> set[str]:
-    return {r["p"] for r in read(driver, settings, "MATCH (m:Module) RETURN m.path AS p")}
+def stored_module_paths(driver: neo4j.Driver, settings: Settings, stats: WriteStats | None = None) -> set[str]:
+    return {r["p"] for r in read(driver, settings, "MATCH (m:Module) RETURN m.path AS p", stats=stats)}
 
 
 def delete_paths(driver: neo4j.Driver, settings: Settings, paths: Sequence[str], stats: WriteStats) -> None:

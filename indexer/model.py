@@ -138,5 +138,6 @@ class BatchResult:
     edges_dangling: int = 0
     retries: int = 0
     acquisition_timeouts: int = 0
+    connection_errors: int = 0  # retried and recovered
     connection_failures: int = 0
     session_waits: list[float] = field(default_factory=list)

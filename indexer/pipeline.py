@@ -76,7 +76,11 @@ def close_shared_driver() -> None:
     with _lock:
         driver, _driver, _embedder = _driver, None, None
     if driver is not None:
-        driver.close()
+        try:
+            driver.close()
+        except Exception as exc:  # e.g. a connection left mid-message by an interrupt
+            log.warning("closing the database driver failed (%s: %s); its sockets close with the process",
+                        type(exc).__name__, exc)
 
 
 def _shared_embedder(config: WorkerConfig) -> Embedder | None:
@@ -114,9 +118,7 @@ def index_batch(batch: list[SourceFile]) -> BatchResult:
     driver = shared_driver(settings)
     stats = graphdb.WriteStats()
     try:
-        stored = graphdb.with_retries(
-            lambda: graphdb.stored_fingerprints(driver, settings, [p.facts.module_id for p in parsed]),
-            settings, stats, "reading fingerprints")
+        stored = graphdb.stored_fingerprints(driver, settings, [p.facts.module_id for p in parsed], stats)
         fresh = [p for p in parsed if stored.get(p.facts.module_id) != p.fingerprint]
         changed = [p.relpath for p in fresh if p.facts.module_id in stored]
         fresh = _embed(fresh, config, result)
@@ -148,6 +150,7 @@ def index_batch(batch: list[SourceFile]) -> BatchResult:
     result.lines = sum(p.lines for p in kept)
     result.retries = stats.retries
     result.acquisition_timeouts = stats.acquisition_timeouts
+    result.connection_errors = stats.connection_errors
     result.session_waits = stats.session_waits
     return result
 
@@ -195,7 +198,8 @@ class Summary:
     unresolved: dict[str, int] = field(default_factory=dict)
     retries: int = 0
     acquisition_timeouts: int = 0
-    connection_failures: int = 0
+    connection_errors: int = 0  # lost connections that were retried and recovered
+    connection_failures: int = 0  # still failing after every retry
     session_wait_p50: float = 0.0
     session_wait_p95: float = 0.0
     session_wait_max: float = 0.0
@@ -212,9 +216,10 @@ class Summary:
 
 
 class IndexInterrupted(KeyboardInterrupt):
-    def __init__(self, summary: Summary) -> None:
+    def __init__(self, summary: Summary, workers_running: int = 0) -> None:
         super().__init__("interrupted")
         self.summary = summary
+        self.workers_running = workers_running  # threads still inside the driver: do not close it
 
 
 def make_batches(files: list[SourceFile], max_files: int, max_bytes: int) -> list[list[SourceFile]]:
@@ -280,10 +285,10 @@ def run_index(
     batches = make_batches(files, settings.batch_files, settings.batch_bytes)
     config = WorkerConfig(settings, settings.embed.fingerprint())
     done = 0
+    pool = ProcessingPoolManager[list[SourceFile], BatchResult](
+        decision.mode, decision.workers, initializer=worker_init, initargs=(config,))
     try:
-        with ProcessingPoolManager[list[SourceFile], BatchResult](
-            decision.mode, decision.workers, initializer=worker_init, initargs=(config,)
-        ) as pool:
+        with pool:
             for index, out in pool.map_unordered(index_batch, batches):
                 if isinstance(out, BaseException):
                     log.error("worker failed on batch %d: %s: %s", index, type(out).__name__, out)
@@ -319,17 +324,18 @@ def run_index(
             log.warning(text)
             summary.warnings.append(text)
         present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
-        gone = sorted(graphdb.stored_module_paths(driver, settings) - present)
+        gone = sorted(graphdb.stored_module_paths(driver, settings, stats) - present)
         if gone:
             graphdb.delete_paths(driver, settings, gone, stats)
             summary.files_removed = len(gone)
         summary.retries += stats.retries
         summary.acquisition_timeouts += stats.acquisition_timeouts
+        summary.connection_errors += stats.connection_errors
         waits.extend(stats.session_waits)
     except KeyboardInterrupt:
         summary.interrupted = True
         _finish(summary, errors, waits, started)
-        raise IndexInterrupted(summary) from None
+        raise IndexInterrupted(summary, pool.stragglers) from None
     except graphdb.DatabaseError:
         summary.connection_failures += 1
         raise
@@ -346,6 +352,7 @@ def _merge(summary: Summary, out: BatchResult, waits: list[float]) -> None:
     summary.edges_dangling += out.edges_dangling
     summary.retries += out.retries
     summary.acquisition_timeouts += out.acquisition_timeouts
+    summary.connection_errors += out.connection_errors
     summary.connection_failures += out.connection_failures
     waits.extend(out.session_waits)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import signal
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover
     BrokenExecutor = BrokenProcessPool  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
+THREAD_GRACE = 5.0  # seconds running thread tasks get to finish after an interrupt
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -55,6 +57,7 @@ class ProcessingPoolManager(Generic[T, R]):
         self.initargs = initargs
         self.executor: Executor | None = None
         self.fallback_reason: str | None = None
+        self.stragglers = 0  # worker threads still running after an interrupt
         log.info("executor: %s with %d worker%s", mode, self.workers, "" if self.workers == 1 else "s")
 
     def __enter__(self) -> ProcessingPoolManager[T, R]:
@@ -86,6 +89,12 @@ class ProcessingPoolManager(Generic[T, R]):
         executor.shutdown(wait=False, cancel_futures=True)
         if isinstance(executor, ProcessPoolExecutor):
             _stop_processes(executor)
+        elif isinstance(executor, ThreadPoolExecutor):  # threads cannot be killed: let their task end
+            deadline = time.monotonic() + THREAD_GRACE
+            threads = list(getattr(executor, "_threads", ()))
+            for thread in threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            self.stragglers = sum(1 for t in threads if t.is_alive())
 
     def map_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
         """Yield (task index, result or the exception it raised) as tasks finish."""

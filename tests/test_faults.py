@@ -44,8 +44,7 @@ def test_proxy_faults(clean_graph: GraphDB, medium: str, clean_digest: str, faul
                               upstream_port=port_of(clean_graph))
     assert outcome.acceptable, outcome.to_dict()
     assert not outcome.hung and not outcome.data_lost
-    if fault in ("cut", "refuse", "reset"):
-        assert sum(outcome.proxy[k] for k in ("cut", "refused", "reset")) > 0, "the fault never hit the run"
+    assert outcome.hit, "the run had finished before the fault was injected"
 
 
 @needs_embedded
@@ -55,4 +54,4 @@ def test_proxy_faults(clean_graph: GraphDB, medium: str, clean_digest: str, faul
 def test_server_killed_and_restarted_mid_run(medium: str, clean_digest: str, mode: str, workers: int) -> None:
     outcome = reliability.restart(medium, mode, workers, clean_digest)
     assert outcome["acceptable"], outcome
-    assert outcome["proxy"]["cut"] > 0, "the restart never hit the run"
+    assert outcome["hit"], "the run had finished before the server was killed"
