@@ -13,16 +13,20 @@ def test_signal_inside_a_protected_call_is_raised_when_it_returns() -> None:
     restore = interrupts.install()
     try:
         reached_end = False
-        with pytest.raises(KeyboardInterrupt):
-            with interrupts.protected():
-                os.kill(os.getpid(), signal.SIGINT)
-                reached_end = True  # the driver call runs to its end
+        with pytest.raises(KeyboardInterrupt), interrupts.protected():
+            os.kill(os.getpid(), signal.SIGINT)
+            reached_end = True  # the driver call runs to its end
         assert reached_end
-        with pytest.raises(interrupts.Terminated):
+        held: list[bool] = []
+
+        def inner_call() -> None:
             with interrupts.protected():
-                with interrupts.protected():
-                    os.kill(os.getpid(), signal.SIGTERM)
-                # still inside the outer call: held
+                os.kill(os.getpid(), signal.SIGTERM)
+            held.append(True)  # still inside the outer call: held
+
+        with pytest.raises(interrupts.Terminated), interrupts.protected():
+            inner_call()
+        assert held == [True]
         with pytest.raises(KeyboardInterrupt):  # outside any call: at once
             os.kill(os.getpid(), signal.SIGINT)
             threading.Event().wait(1.0)
