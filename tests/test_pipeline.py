@@ -139,3 +139,24 @@ def test_auto_mode_uses_runtime_facts(make_tree) -> None:
 
     n = len(discover(root)[0])
     assert decide("auto", n, 4, facts=facts).mode == "thread"
+
+
+@pytest.mark.graphdb
+def test_hash_embeddings_are_stored_and_identical_in_every_mode(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(PACKAGE)
+    first = index(clean_graph, root, INDEXING_MODE="sequential", EMBED_MODE="hash", EMBED_DIMS=64)
+    assert first.files_indexed == 4
+    with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+        rows = s.run("MATCH (n) WHERE n:Function OR n:Class RETURN n.id AS id, n.embedding AS e, "
+                     "n.embedding_model AS m").data()
+    assert rows and all(len(r["e"]) == 64 and r["m"] == "hash-64" for r in rows)
+    assert all(abs(sum(x * x for x in r["e"]) - 1.0) < 1e-3 for r in rows)
+    reference = stats(clean_graph).digest
+    for mode, workers in (("thread", 2), ("process", 2)):
+        index(clean_graph, root, clear=True, INDEXING_MODE=mode, MAX_WORKERS=workers, EMBED_MODE="hash",
+              EMBED_DIMS=64)
+        assert stats(clean_graph).digest == reference, mode
+    plain = index(clean_graph, root, INDEXING_MODE="sequential")  # other settings: every file is rewritten
+    assert plain.files_indexed == 4 and plain.files_unchanged == 0
+    with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+        assert s.run("MATCH (n:Function) WHERE n.embedding IS NOT NULL RETURN count(n) AS c").single()["c"] == 0
