@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from harness import corpus as corpora
 from harness import results
-from harness.measure import ROOT, RunFailed, measure_run
+from harness.measure import ROOT, RunFailed, child_env, measure_run
 from harness.providers import GraphDB, drop_database, fresh_database
 from indexer import runtime
 
@@ -124,11 +123,8 @@ def _one(db: GraphDB, code: corpora.Corpus, mode: str, workers: int, python: str
 def leak_check(db: GraphDB, code: corpora.Corpus, runs: int, python: str, run_dir: Path, label: str,
                workers: int) -> dict[str, Any]:
     target = fresh_database(db)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "INDEXING_"))}
-    env.update(target.env())
-    env.update({"INDEXING_MODE": "auto", "MAX_WORKERS": str(workers), "EMBED_MODE": "none",
-                "MIN_FILES_FOR_PARALLEL": "1",
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))})
+    env = child_env(target, {"INDEXING_MODE": "auto", "MAX_WORKERS": str(workers), "EMBED_MODE": "none",
+                             "MIN_FILES_FOR_PARALLEL": "1"})
     try:
         out = subprocess.run([python, "-m", "harness.runner", code.path, "--leak-check", str(runs)], env=env,
                              cwd=str(ROOT), capture_output=True, text=True, timeout=3600)

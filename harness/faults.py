@@ -9,7 +9,6 @@ digest is data loss (or duplication).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness.measure import child_env
 from harness.providers import GraphDB
 from harness.proxy import FaultProxy
 from indexer import graphstats
@@ -65,9 +65,7 @@ def index_cmd(root: str, mode: str, workers: int) -> list[str]:
 
 def run_index(db: GraphDB, root: str, mode: str, workers: int, timeout: float,
               during: Callable[[subprocess.Popen[str]], None] | None = None) -> tuple[int | None, str, str, bool]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "INDEXING_"))}
-    env.update(db.env())
-    env.update(FAULT_ENV)
+    env = child_env(db, FAULT_ENV)
     proc = subprocess.Popen(index_cmd(root, mode, workers), env=env, cwd=str(ROOT), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     if during is not None:

@@ -30,16 +30,23 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def child_env(db: GraphDB, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a measured subprocess: this one's, minus inherited indexer settings,
+    plus the target database and the project on PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "INDEXING_"))}
+    env.update(db.env())
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env.update(extra or {})
+    return env
+
+
 def measure_run(db: GraphDB, corpus: Corpus, mode: str, workers: int, *, python: str = sys.executable,
                 timeout: float = 3600, keep_graph: bool = False, digest: bool = True,
                 extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Index `corpus` into an empty graph with `mode` x `workers`; return the measured record."""
     target = fresh_database(db)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "INDEXING_"))}
-    env.update(target.env())
-    env.update({"INDEXING_MODE": mode, "MAX_WORKERS": str(workers), "EMBED_MODE": "none",
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))})
-    env.update(extra_env or {})
+    env = child_env(target, {"INDEXING_MODE": mode, "MAX_WORKERS": str(workers), "EMBED_MODE": "none",
+                             **(extra_env or {})})
     port = urlparse(target.uri).port
     server_cpu_before = cpu_seconds(db.server_pid) if db.server_pid else None
     cpu_before = _children_cpu()

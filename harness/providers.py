@@ -26,6 +26,8 @@ from indexer.server import (
     ServerError,
     ServerHandle,
     arcadedb_home,
+    default_buckets,
+    http_server_command,
     prepare_database,
     stop_pid,
 )
@@ -174,8 +176,8 @@ def fresh_database(db: GraphDB) -> GraphDB:
     if db.provider == "embedded" and db.http_port:
         name = f"t{uuid.uuid4().hex[:12]}"
         handle = ServerHandle(db.server_pid or 0, db.uri, db.user, db.password, name, db.http_port, "")
-        _server_command(handle, f"create database {name}")
-        prepare_database(handle, max(4, 2 * (os.cpu_count() or 2)))
+        http_server_command(handle, f"create database {name}")
+        prepare_database(handle, default_buckets())
         return replace(db, database=name)
     settings = db.settings()
     with gdb.open_driver(settings) as driver:
@@ -187,18 +189,6 @@ def drop_database(db: GraphDB) -> None:
     if db.provider == "embedded" and db.http_port and db.database and db.database != "graph":
         handle = ServerHandle(db.server_pid or 0, db.uri, db.user, db.password, db.database, db.http_port, "")
         try:
-            _server_command(handle, f"drop database {db.database}")
+            http_server_command(handle, f"drop database {db.database}")
         except Exception as exc:  # best effort: the server is temporary anyway
             log.debug("could not drop %s: %s", db.database, exc)
-
-
-def _server_command(handle: ServerHandle, command: str) -> None:
-    import base64
-    import urllib.request
-
-    url = f"http://127.0.0.1:{handle.http_port}/api/v1/server"
-    token = base64.b64encode(f"{handle.user}:{handle.password}".encode()).decode()
-    req = urllib.request.Request(url, json.dumps({"command": command}).encode(),
-                                 {"Content-Type": "application/json", "Authorization": f"Basic {token}"})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        resp.read()

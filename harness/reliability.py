@@ -18,6 +18,7 @@ from typing import Any
 
 from harness import badinput, faults, results
 from harness import corpus as corpora
+from harness.measure import child_env
 from harness.providers import GraphDB, drop_database, fresh_database
 from harness.proxy import FaultProxy
 from indexer.server import EmbeddedServer
@@ -97,8 +98,7 @@ def bad_input(db: GraphDB, mode: str, workers: int) -> dict[str, Any]:
             code = ("import sys, pathlib; from indexer import pipeline, cli; real = pipeline.discover\n"
                     "def hook(p):\n    out = real(p); (pathlib.Path(p) / 'vanishing.py').unlink(); return out\n"
                     "pipeline.discover = hook; sys.exit(cli.main(sys.argv[1:]))")
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "INDEXING_"))}
-            env.update(target.env())
+            env = child_env(target)
             out = subprocess.run([sys.executable, "-c", code, "index", str(root), "--json", "--mode", mode,
                                   "--workers", str(workers)], env=env, capture_output=True, text=True, timeout=600)
     finally:

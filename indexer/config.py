@@ -15,6 +15,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from indexer.embedding import EmbedSettings
+from indexer.runtime import get_optimal_worker_count
 
 MODES = ("auto", "sequential", "thread", "process", "interpreter")
 EMBED_MODES = ("none", "hash", "openai")
@@ -25,7 +26,7 @@ class ConfigError(ValueError):
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    return get_optimal_worker_count()
 
 
 @dataclass(frozen=True)

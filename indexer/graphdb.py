@@ -61,12 +61,6 @@ class WriteStats:
     connection_errors: int = 0
     session_waits: list[float] = field(default_factory=list)
 
-    def add(self, other: WriteStats) -> None:
-        self.retries += other.retries
-        self.acquisition_timeouts += other.acquisition_timeouts
-        self.connection_errors += other.connection_errors
-        self.session_waits.extend(other.session_waits)
-
 
 def open_driver(settings: Settings) -> neo4j.Driver:
     if not settings.uri:
@@ -193,27 +187,25 @@ def write(driver: neo4j.Driver, settings: Settings, stats: WriteStats, what: str
     return with_retries(attempt, settings, stats, what)
 
 
+def _read(driver: neo4j.Driver, settings: Settings, stats: WriteStats | None,
+          work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+    """A read transaction with retries, counted in `stats` when given."""
+
+    def attempt() -> T:
+        with driver.session(database=settings.database) as s:
+            return s.execute_read(work)
+
+    return with_retries(attempt, settings, stats if stats is not None else WriteStats(), "read")
+
+
 def read_rows(driver: neo4j.Driver, settings: Settings, query: str, **params: Any) -> list[tuple[Any, ...]]:
     """Rows as tuples: about half the client time of `.data()` on large results."""
-    stats = WriteStats()
-
-    def attempt() -> list[tuple[Any, ...]]:
-        with driver.session(database=settings.database) as s:
-            return s.execute_read(lambda tx: [tuple(r.values()) for r in tx.run(query, **params)])
-
-    return with_retries(attempt, settings, stats, "read")
+    return _read(driver, settings, None, lambda tx: [tuple(r.values()) for r in tx.run(query, **params)])
 
 
 def read(driver: neo4j.Driver, settings: Settings, query: str, *, stats: WriteStats | None = None,
          **params: Any) -> list[dict[str, Any]]:
-    """A read transaction with retries, counted in `stats` when given."""
-    stats = stats if stats is not None else WriteStats()
-
-    def attempt() -> list[dict[str, Any]]:
-        with driver.session(database=settings.database) as s:
-            return s.execute_read(lambda tx: tx.run(query, **params).data())
-
-    return with_retries(attempt, settings, stats, "read")
+    return _read(driver, settings, stats, lambda tx: tx.run(query, **params).data())
 
 
 # -- node and edge writes -------------------------------------------------------------------

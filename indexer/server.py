@@ -104,7 +104,7 @@ class EmbeddedServer:
         self.password = password or secrets.token_urlsafe(24)
         self.heap = heap or os.environ.get("CODEGRAPH_ARCADEDB_HEAP", "2g")
         self.persistent = persistent
-        self.buckets = buckets or max(4, 2 * (os.cpu_count() or 2))
+        self.buckets = buckets or default_buckets()
         self.process: subprocess.Popen[bytes] | None = None
         self.handle: ServerHandle | None = None
 
@@ -231,6 +231,15 @@ def _tail(path: Path | None, lines: int = 15) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def default_buckets() -> int:
+    return max(4, 2 * (os.cpu_count() or 2))
+
+
+def http_server_command(handle: ServerHandle, command: str) -> Any:
+    """A server-level command (e.g. `create database X`) over ArcadeDB's HTTP API."""
+    return _post(handle, "server", {"command": command}, timeout=60)
+
+
 def http_sql(handle: ServerHandle, command: str, timeout: float = 30.0) -> Any:
     """One SQL command over ArcadeDB's HTTP API (which starts a moment after Bolt)."""
     deadline = time.monotonic() + timeout
@@ -244,15 +253,19 @@ def http_sql(handle: ServerHandle, command: str, timeout: float = 30.0) -> Any:
 
 
 def _http_sql_once(handle: ServerHandle, command: str) -> Any:
-    url = f"http://127.0.0.1:{handle.http_port}/api/v1/command/{handle.database}"
-    body = json.dumps({"language": "sql", "command": command}).encode()
+    return _post(handle, f"command/{handle.database}", {"language": "sql", "command": command})
+
+
+def _post(handle: ServerHandle, path: str, payload: dict[str, str], timeout: float = 30.0) -> Any:
+    url = f"http://127.0.0.1:{handle.http_port}/api/v1/{path}"
     token = base64.b64encode(f"{handle.user}:{handle.password}".encode()).decode()
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json", "Authorization": f"Basic {token}"})
+    req = urllib.request.Request(url, json.dumps(payload).encode(),
+                                 {"Content-Type": "application/json", "Authorization": f"Basic {token}"})
     try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.load(resp)
     except urllib.error.HTTPError as exc:
-        raise ServerError(f"ArcadeDB refused {command!r}: {exc.code} {exc.read()[:300]!r}") from None
+        raise ServerError(f"ArcadeDB refused {payload['command']!r}: {exc.code} {exc.read()[:300]!r}") from None
 
 
 def prepare_database(handle: ServerHandle, buckets: int) -> None:
