@@ -93,11 +93,12 @@ def wait_for_traffic(proxy: FaultProxy, proc: subprocess.Popen[str], after: floa
 
 
 def scenario(db: GraphDB, root: str, mode: str, workers: int, fault: str, clean: str, *,
-             inject: Callable[[FaultProxy, subprocess.Popen[str]], None] | None = None,
+             inject: Callable[[FaultProxy, subprocess.Popen[str]], bool] | None = None,
              upstream_port: int, timeout: float = 240.0,
              after: Callable[[], GraphDB] | None = None) -> Outcome:
     """Index `root` into `db` (an empty graph) through a proxy with `fault` injected.
-    `after` gives the database as it is after the fault (e.g. a restarted server)."""
+    `after` gives the database as it is after the fault (e.g. a restarted server). A custom
+    `inject` returns whether the run was still going at the moment the fault struck."""
     with FaultProxy(upstream_port) as proxy:
         via = replace(db, uri=f"bolt://127.0.0.1:{proxy.port}")
 
@@ -105,12 +106,8 @@ def scenario(db: GraphDB, root: str, mode: str, workers: int, fault: str, clean:
 
         def during(proc: subprocess.Popen[str]) -> None:
             nonlocal hit
-            inject_fault(proc)
-            hit = proc.poll() is None
-
-        def inject_fault(proc: subprocess.Popen[str]) -> None:
             if inject is not None:
-                inject(proxy, proc)
+                hit = inject(proxy, proc)
                 return
             wait_for_traffic(proxy, proc, after=0.8)
             if fault == "latency":
@@ -124,6 +121,7 @@ def scenario(db: GraphDB, root: str, mode: str, workers: int, fault: str, clean:
                 proxy.cut_all()  # pooled connections are re-made, and 30% of those are reset
             else:
                 raise ValueError(f"unknown fault {fault!r}")
+            hit = proc.poll() is None
 
         started = time.monotonic()
         code, out, err, hung = run_index(via, root, mode, workers, timeout, during)

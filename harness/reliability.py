@@ -63,8 +63,9 @@ def restart(root: str, mode: str, workers: int, clean: str) -> dict[str, Any]:
         handle = first.start()
         servers = [first]
 
-        def inject(proxy: FaultProxy, proc: subprocess.Popen[str]) -> None:
+        def inject(proxy: FaultProxy, proc: subprocess.Popen[str]) -> bool:
             faults.wait_for_traffic(proxy, proc, after=1.0)
+            running = proc.poll() is None
             os.kill(handle.pid, signal.SIGKILL)
             if first.process is not None:
                 first.process.wait(timeout=10)
@@ -72,6 +73,7 @@ def restart(root: str, mode: str, workers: int, clean: str) -> dict[str, Any]:
             second = EmbeddedServer(Path(tmp) / "db", password=first.password)
             servers.append(second)
             proxy.retarget(int(second.start().uri.rsplit(":", 1)[1]))
+            return running
 
         def now() -> GraphDB:
             h = servers[-1].handle
