@@ -4,15 +4,19 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 BENCH_ENVS ?= py310-bench,py311-bench,py312-bench,py313-bench,py313t-bench,py314-bench,py314t-bench
-# pyenv's interpreters, so tox finds python3.10 ... python3.13 (and 3.13t/3.14t where installed)
+# pyenv's interpreters (and ../shared/tools/install-python3.14.sh's 3.14, which installs into
+# pyenv's versions folder), so tox finds python3.10 ... python3.14 (and 3.13t/3.14t where installed)
 PYENV_PATH := $(shell ls -d $(HOME)/.pyenv/versions/*/bin 2>/dev/null | tr '\n' ':')
 
 .PHONY: test bench lint clean
 
-$(BIN)/.installed: pyproject.toml
+# The indexer (with the embedded database and the Rust PackStream encoder), the harness (the
+# second distribution in ./harness, with the report's plots and the container provider) and
+# this repository's test tools.
+$(BIN)/.installed: pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,embedded]'
+	$(BIN)/python -m pip install --quiet -e '.[embedded,fast]' -e './harness[report,container]' --group test
 	touch $@
 
 test: $(BIN)/.installed
@@ -28,7 +32,7 @@ bench: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check indexer harness tests
-	$(BIN)/mypy indexer harness
+	$(BIN)/mypy indexer harness/codegraph_harness
 
 clean:
 	rm -rf $(VENV) .pytest_cache .codegraph

@@ -1,3 +1,82 @@
-"""codegraph's indexer: Python code into a graph database over Bolt, in parallel."""
+"""codegraph's indexer: Python code into a graph database over Bolt, in parallel.
 
-__version__ = "0.1.0"
+A run goes discover -> parse -> resolve -> write, one module each:
+
+- `discover`  lists the `*.py` files under a root (honouring .gitignore);
+- `parse`     turns one file into nodes, DEFINES edges and facts (stdlib only: it runs in
+              threads, processes and subinterpreters alike), `tokens` counts their tokens
+              and `embed` embeds them;
+- `worker`    is what each worker does with a batch of files, `pool` runs workers in the
+              chosen executor (`runtime` decides which), `pipeline` orchestrates a run;
+- `resolve`   turns the facts of all files into IMPORTS, INHERITS and CALLS edges;
+- `write`     holds the Cypher, `store` (GraphStore) the driver, retries and counters;
+- `graphstats` counts and digests what was written; `server` and `project` run the
+              embedded ArcadeDB; `cli` is the `codegraph` command.
+
+What other packages may use is exported here (and loaded on first use, so that importing
+`indexer.parse` in a subinterpreter does not pull in the neo4j driver or numpy).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+_EXPORTS: dict[str, str] = {
+    # a run
+    "run_index": "indexer.pipeline", "Summary": "indexer.pipeline", "Phase": "indexer.pipeline",
+    "IndexInterrupted": "indexer.pipeline", "parse_and_resolve": "indexer.pipeline",
+    # settings and runtime
+    "Settings": "indexer.config", "EmbedSettings": "indexer.config", "load_settings": "indexer.config",
+    "ConfigError": "indexer.config", "MODES": "indexer.config",
+    "RuntimeFacts": "indexer.runtime", "decide": "indexer.runtime", "describe_runtime": "indexer.runtime",
+    "find_gil_culprit": "indexer.runtime", "is_gil_enabled": "indexer.runtime",
+    "has_interpreter_pool": "indexer.runtime",
+    # the database
+    "GraphStore": "indexer.store", "DatabaseError": "indexer.store", "ServerInfo": "indexer.store",
+    "packstream_implementation": "indexer.store",
+    "GraphStats": "indexer.graphstats", "graph_stats": "indexer.graphstats",
+    "EmbeddedServer": "indexer.server", "ServerHandle": "indexer.server", "ServerError": "indexer.server",
+    "arcadedb_home": "indexer.server", "pid_alive": "indexer.server", "stop_pid": "indexer.server",
+    # the stages and their data
+    "discover": "indexer.discover", "parse_file": "indexer.parse", "resolve": "indexer.resolve",
+    "Resolution": "indexer.resolve", "count_nodes": "indexer.tokens",
+    "SourceFile": "indexer.model", "ParsedFile": "indexer.model", "NodeRecord": "indexer.model",
+    "Edge": "indexer.model", "Counters": "indexer.model", "ErrorKind": "indexer.model",
+    "LABELS": "indexer.model", "EDGE_TYPES": "indexer.model",
+    "redact": "indexer.redact",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'indexer' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from indexer.config import MODES, ConfigError, EmbedSettings, Settings, load_settings
+    from indexer.discover import discover
+    from indexer.graphstats import GraphStats, graph_stats
+    from indexer.model import EDGE_TYPES, LABELS, Counters, Edge, ErrorKind, NodeRecord, ParsedFile, SourceFile
+    from indexer.parse import parse_file
+    from indexer.pipeline import IndexInterrupted, Phase, Summary, parse_and_resolve, run_index
+    from indexer.redact import redact
+    from indexer.resolve import Resolution, resolve
+    from indexer.runtime import (
+        RuntimeFacts,
+        decide,
+        describe_runtime,
+        find_gil_culprit,
+        has_interpreter_pool,
+        is_gil_enabled,
+    )
+    from indexer.server import EmbeddedServer, ServerError, ServerHandle, arcadedb_home, pid_alive, stop_pid
+    from indexer.store import DatabaseError, GraphStore, ServerInfo, packstream_implementation
+    from indexer.tokens import count_nodes

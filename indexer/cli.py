@@ -1,5 +1,8 @@
 """`codegraph`: index a codebase, inspect the graph, run the project's embedded database.
 
+Other installed packages add commands through the entry point group `codegraph.commands`:
+each entry is a function `register(subparsers, common_parser)`.
+
 Exit status: 0 done (files whose code could not be parsed are listed in the summary), 1 the
 run could not complete or some files could not be written (database unreachable, ...), 2
 invalid configuration or usage, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
@@ -15,17 +18,17 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from indexer import __version__, graphdb, interrupts, project, runtime
+from indexer import __version__, interrupts, project, runtime
 from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
-from indexer.model import ErrorKind
+from indexer.model import INFRASTRUCTURE_ERRORS
 from indexer.redact import RedactingFilter
 from indexer.server import ServerError
+from indexer.store import DatabaseError, GraphStore
 
 log = logging.getLogger("codegraph")
 
 EXIT_FAILED, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 1, 2, 130, 143
-#: Failures of the run rather than of the indexed code: they make `index` exit 1.
-INFRASTRUCTURE_ERRORS = frozenset({ErrorKind.WRITE, ErrorKind.WORKER, ErrorKind.EMBED})
+PLUGIN_GROUP = "codegraph.commands"
 
 
 def setup_logging(verbosity: int, secrets: tuple[str, ...]) -> None:
@@ -58,7 +61,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 
 def _need_database(settings: Settings) -> None:
     if settings.uri is None:
-        raise graphdb.DatabaseError(
+        raise DatabaseError(
             "no graph database configured: run `codegraph db start` for a local one, "
             "or set NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)"
         )
@@ -79,8 +82,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         if bar:
             bar.close()
         _print_summary(stop.summary, args.json)
-        print(f"interrupted: at least {stop.summary.files_indexed} files were written before the stop (workers "
-              "may have committed more); run the same command again to finish: stored files are skipped",
+        print(f"interrupted: at least {stop.summary.counters.files_indexed} files were written before the stop "
+              "(workers may have committed more); run the same command again to finish: stored files are skipped",
               file=sys.stderr)
         code = EXIT_SIGTERM if isinstance(stop.__context__, interrupts.Terminated) else EXIT_SIGINT
         if stop.workers_running:  # a thread is still inside the driver: leave now, the OS closes sockets
@@ -90,7 +93,6 @@ def cmd_index(args: argparse.Namespace) -> int:
         return code
     finally:
         restore()
-        pipeline.close_shared_driver()
     if bar:
         bar.close()
     _print_summary(summary, args.json)
@@ -130,9 +132,10 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(data, indent=2))
         return
+    c = summary.counters
     lines = [
         f"{'interrupted' if summary.interrupted else 'indexed'} {summary.root}",
-        f"  files      {summary.files_indexed} written, {summary.files_unchanged} unchanged, "
+        f"  files      {c.files_indexed} written, {c.files_unchanged} unchanged, "
         f"{summary.files_failed} failed, {summary.files_removed} removed (of {summary.files_total})",
     ]
     for kind, n in summary.errors_by_type.items():
@@ -142,14 +145,15 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     if len(summary.errors) > 20:
         lines.append(f"      ... {len(summary.errors) - 20} more (use --json for all)")
     lines += [
-        f"  graph      {summary.nodes_written} nodes and {summary.edges_written} edges written; resolved "
+        f"  graph      {c.nodes_written} nodes and {c.edges_written} edges written; resolved "
         + ", ".join(f"{k} {v}" for k, v in sorted(summary.edges_resolved.items()))
         + "; unresolved " + ", ".join(f"{k} {v}" for k, v in sorted(summary.unresolved.items())),
         f"  time       {summary.wall_time:.1f}s, {summary.files_per_s:.0f} files/s, {summary.lines_per_s:.0f} lines/s",
         f"  executor   {summary.mode} x{summary.workers} ({summary.reason}), pool {summary.pool_size}",
-        f"  database   {summary.server.get('flavour', '?')} {summary.server.get('version', '')}; "
-        f"retries {summary.retries}, acquisition timeouts {summary.acquisition_timeouts}, "
-        f"connection failures {summary.connection_failures}",
+        "  phases     " + ", ".join(f"{p.name} {p.end - p.start:.1f}s" for p in summary.phases),
+        f"  database   {summary.server.get('flavour', '?')} {summary.server.get('version', '')} "
+        f"(PackStream in {summary.packstream}); retries {c.retries}, acquisition timeouts "
+        f"{c.acquisition_timeouts}, connection failures {c.connection_failures}",
     ]
     lines += [f"  warning    {w}" for w in summary.warnings]
     print("\n".join(lines))
@@ -162,9 +166,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     settings = resolve_settings(args)
     setup_logging(args.verbose - args.quiet, (settings.password or "",))
     _need_database(settings)
-    with graphdb.open_driver(settings) as driver:
-        graphdb.verify(driver, settings)
-        stats = graphstats.collect(driver, settings, with_digest=not args.no_digest)
+    with GraphStore(settings) as store:
+        store.verify()
+        stats = graphstats.graph_stats(store, with_digest=not args.no_digest)
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))
     else:
@@ -184,7 +188,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     facts = runtime.RuntimeFacts.current()
     n_files = settings.min_files_for_parallel
     if args.path:
-        from indexer.discovery import discover
+        from indexer.discover import discover
 
         n_files = len(discover(args.path)[0])
     decision = runtime.decide(settings.mode, n_files, settings.max_workers,
@@ -192,7 +196,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                               min_files=settings.min_files_for_parallel, facts=facts)
     report: dict[str, Any] = {
         "codegraph": __version__,
-        "runtime": runtime.describe(facts),
+        "runtime": runtime.describe_runtime(facts),
         "executor": {"mode": decision.mode, "workers": decision.workers, "reason": decision.reason,
                      "for_files": n_files},
         "max_workers": settings.max_workers,
@@ -205,11 +209,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         ok = False
     else:
         try:
-            with graphdb.open_driver(settings) as driver:
-                info = graphdb.verify(driver, settings)
+            with GraphStore(settings) as store:
+                info = store.verify()
             report["database"] = {"reachable": True, "flavour": info.flavour, "version": info.version,
                                   "agent": info.agent, "bolt": info.protocol}
-        except graphdb.DatabaseError as exc:
+        except DatabaseError as exc:
             report["database"] = {"reachable": False, "reason": str(exc)}
             ok = False
     if args.json:
@@ -291,24 +295,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_db)
 
-    try:
-        from harness.cli import register
-    except ImportError:
-        pass
-    else:
-        register(sub, common)
+    for entry in _plugin_commands():
+        try:
+            entry.load()(sub, common)
+        except Exception as exc:  # a broken plugin must not take the indexer down with it
+            log.warning("commands from %s (%s) are unavailable: %s: %s", entry.name, entry.value,
+                        type(exc).__name__, exc)
     return parser
+
+
+def _plugin_commands() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    return sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if words and not words[0].startswith("-") and words[0] not in commands:
+        print(f"codegraph: unknown command {words[0]!r}; installed commands: {', '.join(sorted(commands))}. "
+              f"bench, report, corpus and accuracy are plugin commands (entry point group {PLUGIN_GROUP}): "
+              "see the README's Install section", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(words)
     try:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"codegraph: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (graphdb.DatabaseError, ServerError, NotADirectoryError) as exc:
+    except (DatabaseError, ServerError, NotADirectoryError) as exc:
         print(f"codegraph: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except interrupts.Terminated:

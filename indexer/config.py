@@ -1,5 +1,8 @@
 """Settings from defaults < `.env` < environment < command-line flags, validated at start.
 
+Imports no third-party code but python-dotenv, so worker processes and subinterpreters can
+load it cheaply.
+
 An invalid value raises ConfigError with one line naming the setting and its valid range;
 the CLI prints it and exits with status 2.
 """
@@ -14,7 +17,6 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-from indexer.embedding import EmbedSettings
 from indexer.runtime import get_optimal_worker_count
 
 MODES = ("auto", "sequential", "thread", "process", "interpreter")
@@ -27,6 +29,29 @@ class ConfigError(ValueError):
 
 def default_workers() -> int:
     return get_optimal_worker_count()
+
+
+@dataclass(frozen=True)
+class EmbedSettings:
+    """How functions and classes are embedded (`indexer.embed` does it)."""
+
+    mode: str = "none"  # none | hash | openai
+    dims: int = 256
+    model: str = "text-embedding-3-small"
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    max_tokens: int = 8191
+    batch_size: int = 64
+    max_retries: int = 5
+    timeout: float = 60.0
+
+    def fingerprint(self) -> str:
+        """What changes the stored vectors (secrets excluded)."""
+        if self.mode == "none":
+            return "none"
+        if self.mode == "hash":
+            return f"hash:{self.dims}:{self.max_tokens}"
+        return f"openai:{self.model}:{self.dims}:{self.max_tokens}:{self.base_url or ''}"
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import neo4j
-
-from indexer import graphdb
-from indexer.config import Settings
 from indexer.model import EDGE_TYPES, LABELS
+from indexer.store import GraphStore
 
 
 @dataclass
@@ -33,24 +30,24 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def collect(driver: neo4j.Driver, settings: Settings, *, with_digest: bool = True) -> GraphStats:
+def graph_stats(store: GraphStore, *, with_digest: bool = True) -> GraphStats:
     nodes: dict[str, int] = {}
     edges: dict[str, int] = {}
     h = hashlib.sha256()
     for label in LABELS:
         if with_digest:
-            rows = graphdb.read_rows(driver, settings, f"MATCH (n:{label}) RETURN n.id, properties(n)")
+            rows = store.read_rows(f"MATCH (n:{label}) RETURN n.id, properties(n)")
             nodes[label] = len(rows)
             for node_id, props in sorted(rows, key=lambda r: r[0]):
                 h.update(f"N|{label}|{node_id}|{_canonical(props)}\n".encode())
         else:
-            nodes[label] = graphdb.read(driver, settings, f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
+            nodes[label] = store.read(f"MATCH (n:{label}) RETURN count(n) AS c")[0]["c"]
     for kind in EDGE_TYPES:
         if with_digest:
-            pairs = graphdb.read_rows(driver, settings, f"MATCH (a)-[:{kind}]->(b) RETURN a.id, b.id")
+            pairs = store.read_rows(f"MATCH (a)-[:{kind}]->(b) RETURN a.id, b.id")
             edges[kind] = len(pairs)
             for a, b in sorted(pairs):
                 h.update(f"E|{kind}|{a}|{b}\n".encode())
         else:
-            edges[kind] = graphdb.read(driver, settings, f"MATCH ()-[r:{kind}]->() RETURN count(r) AS c")[0]["c"]
+            edges[kind] = store.read(f"MATCH ()-[r:{kind}]->() RETURN count(r) AS c")[0]["c"]
     return GraphStats(nodes, edges, h.hexdigest() if with_digest else "")

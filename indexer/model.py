@@ -1,12 +1,13 @@
 """Plain, picklable data passed between the stages of an indexing run.
 
-Everything here crosses thread, process and (on 3.14) interpreter boundaries, so it is
-made of dataclasses, tuples, strings, numbers and lists only.
+Everything here crosses thread, process, subinterpreter and Dask boundaries, so it is made of
+dataclasses, tuples, strings, numbers and lists only, and imports nothing but the stdlib.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import statistics
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 #: Node labels written by the indexer, in schema order.
@@ -29,6 +30,10 @@ class ErrorKind:
     WRITE = "write_error"
     WORKER = "worker_crash"
     EMBED = "embedding_error"
+
+
+#: Failures of the run rather than of the indexed code: they make `codegraph index` exit 1.
+INFRASTRUCTURE_ERRORS = frozenset({ErrorKind.WRITE, ErrorKind.WORKER, ErrorKind.EMBED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +118,71 @@ class ModuleFacts:
 
 @dataclass(slots=True)
 class ParsedFile:
-    """The parser's output for one file: nodes and DEFINES edges to write, facts to resolve."""
+    """The parser's output for one file: nodes and DEFINES edges to write, facts to resolve.
+
+    Token counts are not in the nodes yet: they are added where the file is written
+    (`tokens.count_nodes`), because tiktoken cannot load in a subinterpreter. `lines` are the
+    file's lines with their endings and `spans` the 0-based [start, end) line span of each node.
+    """
 
     relpath: str
     fingerprint: str
     nodes: list[NodeRecord]
     defines: list[Edge]
     facts: ModuleFacts
-    lines: int
+    lines: list[str]
+    spans: list[tuple[int, int]]
     chunks: dict[str, str] = field(default_factory=dict)  # node id -> source text to embed
+
+
+@dataclass(slots=True)
+class ParsedBatch:
+    """A batch after parsing: what was parsed and what failed (before any database work)."""
+
+    parsed: list[ParsedFile] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Counters:
+    """What a unit of work did. Each batch fills one; the run merges them into its summary."""
+
+    files_indexed: int = 0  # files whose graph was (re)written
+    files_unchanged: int = 0  # files whose stored fingerprint matched: not rewritten
+    lines: int = 0
+    nodes_written: int = 0
+    edges_written: int = 0
+    edges_dangling: int = 0  # edges whose endpoints were not both in the graph
+    retries: int = 0  # transactions retried (lost connections, deadlocks, pool timeouts)
+    acquisition_timeouts: int = 0
+    connection_errors: int = 0  # lost connections that were retried and recovered
+    connection_failures: int = 0  # still failing after every retry
+    session_waits: list[float] = field(default_factory=list)  # seconds from asking for a session to BEGIN
+
+    def merge(self, other: Counters) -> None:
+        for f in fields(self):
+            mine = getattr(self, f.name)
+            if isinstance(mine, list):
+                mine.extend(getattr(other, f.name))
+            else:
+                setattr(self, f.name, mine + getattr(other, f.name))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts, with the session waits summarised as p50, p95 and max."""
+        data = {k: v for k, v in asdict(self).items() if k != "session_waits"}
+        waits = self.session_waits
+        data["session_wait_p50"] = round(_percentile(waits, 50), 6)
+        data["session_wait_p95"] = round(_percentile(waits, 95), 6)
+        data["session_wait_max"] = round(max(waits, default=0.0), 6)
+        return data
+
+
+def _percentile(values: list[float], q: int) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 @dataclass(slots=True)
@@ -130,14 +191,4 @@ class BatchResult:
 
     facts: list[ModuleFacts] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
-    files_done: int = 0
-    files_unchanged: int = 0
-    lines: int = 0
-    nodes_written: int = 0
-    edges_written: int = 0
-    edges_dangling: int = 0
-    retries: int = 0
-    acquisition_timeouts: int = 0
-    connection_errors: int = 0  # retried and recovered
-    connection_failures: int = 0
-    session_waits: list[float] = field(default_factory=list)
+    counters: Counters = field(default_factory=Counters)

@@ -1,8 +1,9 @@
 """ProcessingPoolManager: run one function over a list of tasks with the chosen executor.
 
 - Per-task exceptions are isolated: they come back as values, the run goes on.
-- A broken pool (a worker process killed, `BrokenProcessPool`) falls back to running the
-  unfinished tasks sequentially in this process, with the traceback logged.
+- A broken pool — a worker process killed, or a worker initializer that raised, in any kind
+  of pool — falls back to running the unfinished tasks sequentially in this process (with
+  the `local` function), with the reason logged and kept in `fallback_reason`.
 - KeyboardInterrupt cancels pending work, stops worker processes, and propagates.
 """
 
@@ -96,14 +97,22 @@ class ProcessingPoolManager(Generic[T, R]):
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             self.stragglers = sum(1 for t in threads if t.is_alive())
 
-    def map_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
-        """Yield (task index, result or the exception it raised) as tasks finish."""
+    def map_unordered(self, fn: Callable[[T], R], tasks: Sequence[T], *, local: Callable[[T], R] | None = None
+                      ) -> Iterator[tuple[int, R | BaseException]]:
+        """Yield (task index, result or the exception it raised) as tasks finish.
+
+        `fn` runs in the pool's workers; `local` (default `fn`) runs tasks in this process:
+        always in sequential mode, and for the rest of the tasks when the pool breaks.
+        """
+        here = local or fn
         if self.executor is None:
-            yield from self._sequential(fn, tasks, range(len(tasks)))
+            yield from self._sequential(here, tasks, range(len(tasks)))
             return
-        futures: dict[Future[R], int] = {self.executor.submit(fn, task): i for i, task in enumerate(tasks)}
+        futures: dict[Future[R], int] = {}
         done: set[int] = set()
         try:
+            for i, task in enumerate(tasks):
+                futures[self.executor.submit(fn, task)] = i
             for future in as_completed(futures):
                 index = futures[future]
                 try:
@@ -114,13 +123,13 @@ class ProcessingPoolManager(Generic[T, R]):
                     result = exc
                 done.add(index)
                 yield index, result
-        except BrokenExecutor:
-            self.fallback_reason = traceback.format_exc()
-            log.error("the %s pool broke; finishing the remaining %d tasks sequentially:\n%s",
-                      self.mode, len(tasks) - len(done), self.fallback_reason)
+        except BrokenExecutor as exc:
+            self.fallback_reason = f"{type(exc).__name__}: {exc}"
+            log.error("the %s pool broke (%s); finishing the remaining %d tasks sequentially in this process:\n%s",
+                      self.mode, self.fallback_reason, len(tasks) - len(done), traceback.format_exc())
             self.shutdown(interrupted=True)
             remaining = [i for i in range(len(tasks)) if i not in done]
-            yield from self._sequential(fn, tasks, remaining)
+            yield from self._sequential(here, tasks, remaining)
         except BaseException:
             for future in futures:
                 future.cancel()

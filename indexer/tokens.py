@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_left
 from itertools import pairwise
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from indexer.model import ParsedFile
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,15 @@ def count_by_line_pieces(lines: list[str], cuts: list[int]) -> list[int]:
             total += len(enc.encode_ordinary("".join(lines[start:end])))
         cum.append(total)
     return cum
+
+
+def count_nodes(parsed: ParsedFile) -> None:
+    """Set the `tokens` property of every node of a parsed file (the text of its line span)."""
+    spans = parsed.spans
+    cuts = sorted({0, len(parsed.lines), *(s for s, _ in spans), *(e for _, e in spans)})
+    cum = count_by_line_pieces(parsed.lines, cuts)
+    for record, (start, end) in zip(parsed.nodes, spans, strict=True):
+        record.props["tokens"] = cum[bisect_left(cuts, end)] - cum[bisect_left(cuts, start)]
 
 
 def truncate(text: str, max_tokens: int) -> tuple[str, int]:

@@ -44,6 +44,7 @@ def embedded_unavailable() -> str | None:
     """Why the embedded ArcadeDB cannot run here (e.g. no arcadedb-embedded wheel for 3.14t), or None."""
     from indexer.server import ServerError, arcadedb_home
 
+
     try:
         arcadedb_home()
     except ServerError as exc:

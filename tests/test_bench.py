@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from harness import bench
+from codegraph_harness.verdict import bench
 
 
 def test_cells_and_rotation() -> None:

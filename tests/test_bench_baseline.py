@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.baseline import measure
-from harness.providers import GraphDB
+from codegraph_harness.databases.providers import GraphDB
+from codegraph_harness.measuring.baseline import measure
 
 
 @pytest.mark.bench

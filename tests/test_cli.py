@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.providers import GraphDB
+from codegraph_harness.databases.providers import GraphDB
 
 from .test_pipeline import PACKAGE
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import corpus as corpora
-from indexer.discovery import discover
+from codegraph_harness import corpus as corpora
+from indexer.discover import discover
 from indexer.model import ParsedFile
-from indexer.parsing import parse_file
+from indexer.parse import parse_file
 from indexer.resolve import resolve
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from harness import criteria as crit
+from codegraph_harness.verdict import criteria as crit
 
 from .test_stats import rec
 

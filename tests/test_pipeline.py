@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.providers import GraphDB
+from codegraph_harness.databases.providers import GraphDB
 from indexer import graphstats, pipeline
 from indexer.model import ErrorKind
 from indexer.runtime import RuntimeFacts
@@ -14,16 +14,12 @@ from indexer.runtime import RuntimeFacts
 
 def index(db: GraphDB, root: Path, *, clear: bool = False, **overrides: object) -> pipeline.Summary:
     settings = db.settings(**{k: str(v) for k, v in overrides.items()})
-    try:
-        return pipeline.run_index(str(root), settings, clear=clear)
-    finally:
-        pipeline.close_shared_driver()
+    return pipeline.run_index(str(root), settings, clear=clear)
 
 
 def stats(db: GraphDB) -> graphstats.GraphStats:
-    settings = db.settings()
-    with db.driver() as driver:
-        return graphstats.collect(driver, settings)
+    with db.store() as store:
+        return graphstats.graph_stats(store)
 
 
 PACKAGE = {
@@ -46,7 +42,8 @@ PACKAGE = {
 def test_small_package_graph_has_resolved_edges(clean_graph: GraphDB, make_tree) -> None:
     root = make_tree(PACKAGE)
     summary = index(clean_graph, root, INDEXING_MODE="sequential")
-    assert summary.files_indexed == 4 and summary.files_failed == 0 and summary.edges_dangling == 0
+    c = summary.counters
+    assert c.files_indexed == 4 and summary.files_failed == 0 and c.edges_dangling == 0
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
         inherits = s.run("MATCH (a:Class)-[:INHERITS]->(b:Class) RETURN a.id AS a, b.id AS b").data()
         calls = {(r["a"], r["b"]) for r in s.run("MATCH (a)-[:CALLS]->(b) RETURN a.id AS a, b.id AS b").data()}
@@ -82,7 +79,7 @@ def test_bad_files_are_typed_errors_and_the_rest_is_indexed(clean_graph: GraphDB
         "deep.py": ErrorKind.RECURSION,
         "loop.py": ErrorKind.SYMLINK_LOOP,
     }
-    assert summary.files_indexed == 5  # good, empty, bom, cookie, unicodé/módulo
+    assert summary.counters.files_indexed == 5  # good, empty, bom, cookie, unicodé/módulo
     graph = stats(clean_graph)
     assert graph.nodes["Module"] == 5
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
@@ -97,10 +94,10 @@ def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_grap
     (root / "pkg" / "util.py").write_text("def helper():\n    return 2\n\ndef extra():\n    return helper()\n")
     (root / "pkg" / "base.py").unlink()
     second = index(clean_graph, root, INDEXING_MODE="sequential")
-    assert (second.files_indexed, second.files_unchanged, second.files_removed) == (1, 2, 1)
+    assert (second.counters.files_indexed, second.counters.files_unchanged, second.files_removed) == (1, 2, 1)
     after = stats(clean_graph)
     fresh = index(clean_graph, root, INDEXING_MODE="sequential", clear=True)
-    assert fresh.files_indexed == 3
+    assert fresh.counters.files_indexed == 3
     assert stats(clean_graph).digest == after.digest  # incremental == rebuilt from scratch
 
 
@@ -109,21 +106,21 @@ def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_grap
 @pytest.mark.xdist_group("stdlib")
 def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib: Path) -> None:
     first = index(clean_graph, stdlib, INDEXING_MODE="sequential")
-    assert first.files_indexed > 1000 and first.connection_failures == 0
-    assert first.edges_dangling == 0 and not first.warnings
+    assert first.counters.files_indexed > 1000 and first.counters.connection_failures == 0
+    assert first.counters.edges_dangling == 0 and not first.warnings
     reference = stats(clean_graph)
-    assert sum(reference.edges.values()) == first.edges_written
+    assert sum(reference.edges.values()) == first.counters.edges_written
     assert reference.nodes["Function"] > 10_000 and reference.edges["CALLS"] > 10_000
 
     again = index(clean_graph, stdlib, INDEXING_MODE="sequential")
-    assert again.files_indexed == 0 and again.nodes_written == 0
-    assert again.files_unchanged == first.files_indexed
+    assert again.counters.files_indexed == 0 and again.counters.nodes_written == 0
+    assert again.counters.files_unchanged == first.counters.files_indexed
     assert stats(clean_graph).digest == reference.digest
 
     for mode, workers in (("thread", 2), ("thread", 4), ("process", 2)):
         run = index(clean_graph, stdlib, INDEXING_MODE=mode, MAX_WORKERS=workers, clear=True)
         assert (run.mode, run.workers) == (mode, workers)
-        assert run.files_indexed == first.files_indexed, run.errors_by_type
+        assert run.counters.files_indexed == first.counters.files_indexed, run.errors_by_type
         assert run.errors_by_type == first.errors_by_type
         got = stats(clean_graph)
         assert (got.nodes, got.edges) == (reference.nodes, reference.edges), mode
@@ -134,7 +131,7 @@ def test_auto_mode_uses_runtime_facts(make_tree) -> None:
     facts = RuntimeFacts((3, 14), True, False, True, 8)
     files = {f"m{i}.py": "x = 1\n" for i in range(60)}
     root = make_tree(files)
-    from indexer.discovery import discover
+    from indexer.discover import discover
     from indexer.runtime import decide
 
     n = len(discover(root)[0])
@@ -145,7 +142,7 @@ def test_auto_mode_uses_runtime_facts(make_tree) -> None:
 def test_hash_embeddings_are_stored_and_identical_in_every_mode(clean_graph: GraphDB, make_tree) -> None:
     root = make_tree(PACKAGE)
     first = index(clean_graph, root, INDEXING_MODE="sequential", EMBED_MODE="hash", EMBED_DIMS=64)
-    assert first.files_indexed == 4
+    assert first.counters.files_indexed == 4
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
         rows = s.run("MATCH (n) WHERE n:Function OR n:Class RETURN n.id AS id, n.embedding AS e, "
                      "n.embedding_model AS m").data()
@@ -157,6 +154,6 @@ def test_hash_embeddings_are_stored_and_identical_in_every_mode(clean_graph: Gra
               EMBED_DIMS=64)
         assert stats(clean_graph).digest == reference, mode
     plain = index(clean_graph, root, INDEXING_MODE="sequential")  # other settings: every file is rewritten
-    assert plain.files_indexed == 4 and plain.files_unchanged == 0
+    assert plain.counters.files_indexed == 4 and plain.counters.files_unchanged == 0
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
         assert s.run("MATCH (n:Function) WHERE n.embedding IS NOT NULL RETURN count(n) AS c").single()["c"] == 0

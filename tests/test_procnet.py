@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import socket
 
-from harness import procnet
+from codegraph_harness.measuring import procnet
 
 
 def test_counts_only_established_connections_of_given_sockets() -> None:

@@ -29,6 +29,8 @@ def test_db_start_index_stats_stop(tmp_path: Path, make_tree) -> None:
         started = run(["db", "start"], cwd=code)
         assert started.returncode == 0, started.stderr
         assert "embedded ArcadeDB started" in started.stdout
+        assert not (code / "log").exists()  # the server writes its log/ in its own data folder
+        assert (code / ".codegraph" / "arcadedb" / "log").is_dir()
         state = code / ".codegraph" / "server.json"
         assert stat.S_IMODE(state.stat().st_mode) == 0o600
         assert (code / ".codegraph" / ".gitignore").read_text() == "*\n"

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 
 import pytest
 
-from harness import providers
-from harness.providers import GraphDB, ProviderUnavailable
+from codegraph_harness.databases import providers
+from codegraph_harness.databases.providers import GraphDB, ProviderUnavailable
 
 
 def test_external_needs_neo4j_uri() -> None:
@@ -40,8 +39,8 @@ def test_unknown_provider() -> None:
 def test_watchdog_stops_the_server_when_its_owner_dies() -> None:
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    watchdog = subprocess.Popen([sys.executable, "-m", "harness.watchdog", str(owner.pid), str(server.pid)],
-                                cwd=os.path.dirname(os.path.dirname(providers.__file__)))
+    watchdog = subprocess.Popen([sys.executable, "-m", "codegraph_harness.databases.watchdog", str(owner.pid),
+                                 str(server.pid)])
     time.sleep(1.0)
     assert server.poll() is None
     owner.kill()

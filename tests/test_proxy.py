@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.proxy import FaultProxy
+from codegraph_harness.faults.proxy import FaultProxy
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,10 +17,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness import badinput, faults
-from harness import corpus as corpora
-from harness.providers import GraphDB, drop_database, fresh_database
-from harness.proxy import FaultProxy
+from codegraph_harness import corpus as corpora
+from codegraph_harness.databases.providers import GraphDB
+from codegraph_harness.faults import badinput
+from codegraph_harness.faults import scenarios as faults
+from codegraph_harness.faults.proxy import FaultProxy
 from indexer import graphstats, pipeline
 from indexer.model import ErrorKind, SourceFile
 
@@ -29,8 +31,8 @@ MODES = [("sequential", 1), ("thread", 2), ("process", 2)]
 
 
 def digest_of(db: GraphDB) -> str:
-    with db.driver() as driver:
-        return graphstats.collect(driver, db.settings()).digest
+    with db.store() as store:
+        return graphstats.graph_stats(store).digest
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +40,10 @@ def reference(graphdb: GraphDB) -> dict[str, str]:
     """Clean digests of the medium and large presets, indexed sequentially."""
     out = {}
     for name in ("medium", "large"):
-        target = fresh_database(graphdb)
-        try:
+        with graphdb.fresh() as target:
             code, _, err, _ = faults.run_index(target, corpora.synthetic(name).path, "sequential", 1, timeout=600)
             assert code == 0, err
             out[name] = digest_of(target)
-        finally:
-            drop_database(target)
     return out
 
 
@@ -56,14 +55,12 @@ def test_pool_smaller_than_workers_times_out_retries_and_completes(clean_graph: 
         via = replace(clean_graph, uri=f"bolt://127.0.0.1:{proxy.port}")
         settings = via.settings(INDEXING_MODE="thread", MAX_WORKERS="4", NEO4J_MAX_CONNECTION_POOL_SIZE="1",
                                 NEO4J_CONNECTION_ACQUISITION_TIMEOUT="0.5", WRITE_ATTEMPTS="100")
-        settings = type(settings)(**{**settings.__dict__, "retry_delay": 0.05})
-        try:
-            summary = pipeline.run_index(corpora.synthetic("medium").path, settings)
-        finally:
-            pipeline.close_shared_driver()
+        settings = dataclasses.replace(settings, retry_delay=0.05)
+        summary = pipeline.run_index(corpora.synthetic("medium").path, settings)
+    c = summary.counters
     assert any("smaller than the 4 workers" in w for w in summary.warnings)
-    assert summary.acquisition_timeouts > 0 and summary.retries >= summary.acquisition_timeouts
-    assert summary.files_failed == 0 and summary.connection_failures == 0
+    assert c.acquisition_timeouts > 0 and c.retries >= c.acquisition_timeouts
+    assert summary.files_failed == 0 and c.connection_failures == 0
     assert digest_of(clean_graph) == reference["medium"]
 
 
@@ -81,12 +78,9 @@ def test_bad_input_in_every_mode(clean_graph: GraphDB, tmp_path: Path, monkeypat
 
     monkeypatch.setattr(pipeline, "discover", discover_then_delete)
     settings = clean_graph.settings(INDEXING_MODE=mode, MAX_WORKERS=str(workers))
-    try:
-        summary = pipeline.run_index(str(root), settings)
-    finally:
-        pipeline.close_shared_driver()
+    summary = pipeline.run_index(str(root), settings)
     assert {e["path"]: e["type"] for e in summary.errors} == badinput.EXPECTED
-    assert summary.files_indexed == badinput.INDEXED
+    assert summary.counters.files_indexed == badinput.INDEXED
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
         names = {r["n"] for r in s.run("MATCH (f:Function) RETURN f.name AS n").data()}
     assert {"with_bom", "caf", "grüß"} <= names
@@ -157,11 +151,8 @@ HOSTILE = {
 def test_cypher_is_parameterised(clean_graph: GraphDB, make_tree) -> None:
     root = make_tree(HOSTILE)
     settings = clean_graph.settings(INDEXING_MODE="sequential")
-    try:
-        summary = pipeline.run_index(str(root), settings)
-    finally:
-        pipeline.close_shared_driver()
-    assert summary.files_indexed == 2 and summary.files_failed == 0
+    summary = pipeline.run_index(str(root), settings)
+    assert summary.counters.files_indexed == 2 and summary.files_failed == 0
     with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
         docs = {r["p"]: r["d"] for r in s.run("MATCH (m:Module) RETURN m.path AS p, m.docstring AS d").data()}
         evil = s.run("MATCH (n:Evil) RETURN count(n) AS c").single()["c"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import bench, report
-from harness.providers import GraphDB
+from codegraph_harness.databases.providers import GraphDB
+from codegraph_harness.verdict import bench, report
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_result_files_never_contain_the_password(run_dir: Path, graphdb: GraphDB
 
 @pytest.mark.graphdb
 def test_strict_exit_codes(run_dir: Path, tmp_path: Path) -> None:
-    from harness.criteria import DEFAULT
+    from codegraph_harness.verdict.criteria import DEFAULT
 
     strict = DEFAULT.read_text().replace("max_increase_pp = 1.0", "max_increase_pp = -1.0")
     impossible = tmp_path / "criteria.toml"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.model import ParsedFile, SourceFile
-from indexer.parsing import parse_file
+from indexer.parse import parse_file
 from indexer.resolve import resolve
 
 

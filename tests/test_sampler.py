@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from harness import sampler
+from codegraph_harness.measuring import sampler
 
 
 def test_tree_rss_and_cpu_of_a_real_process_tree() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import stats
+from codegraph_harness.verdict import stats
 
 
 def rec(interp: str, mode: str, workers: int, repeat: int, seconds: float, **extra: Any) -> dict[str, Any]:

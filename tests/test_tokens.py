@@ -29,3 +29,20 @@ def test_truncate() -> None:
     text, n = tokens.truncate("one two three four five six", 3)
     assert n == 3 and text == "one two three"
     assert tokens.truncate("short", 10) == ("short", 1)
+
+
+def test_count_nodes_counts_each_span(tmp_path) -> None:
+    from indexer.model import SourceFile
+    from indexer.parse import parse_file
+
+    text = "def f():\n    return 1\n\n\nclass K:\n    def m(self):\n        return f()\n"
+    path = tmp_path / "mod.py"
+    path.write_text(text)
+    parsed = parse_file(SourceFile(str(path), "mod.py", len(text)), max_bytes=10**6)
+    tokens.count_nodes(parsed)
+    enc = tokens.get_encoder()
+    by_name = {n.props["name"]: n.props["tokens"] for n in parsed.nodes}
+    assert by_name["f"] == len(enc.encode_ordinary("def f():\n    return 1\n"))
+    assert by_name["m"] == len(enc.encode_ordinary("    def m(self):\n        return f()\n"))
+    # the module is the sum of its pieces: the class (which contains m) plus f plus the blank lines
+    assert by_name["mod"] == by_name["f"] + by_name["K"] + len(enc.encode_ordinary("\n\n"))

@@ -1,1 +1,0 @@
-"""codegraph's harness: real graph databases, corpora and measurements for indexing runs."""

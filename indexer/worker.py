@@ -1,0 +1,207 @@
+"""The work of one worker: parse a batch of files, then write what changed.
+
+`parse_batch` is pure (stdlib only): it runs in a subinterpreter as well as anywhere else.
+`Worker` holds what a worker keeps between tasks — its graph store and its embedder — and
+does the database side: token counts, embeddings, fingerprint comparison, one managed
+transaction per batch for the nodes and their DEFINES edges, and cross-file edge batches.
+Only plain data (`indexer.model`) comes back.
+
+Threads of one process share one `Worker` (and the run's driver). A process pool can only
+call module-level functions, so a worker process keeps its own `Worker` in `_process_worker`,
+created by `start_process_worker` (the pool's initializer) and closed when the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from indexer.config import Settings
+from indexer.model import BatchResult, Counters, Edge, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
+from indexer.parse import parse_file
+
+if TYPE_CHECKING:
+    import neo4j
+
+    from indexer.embed import Embedder
+    from indexer.store import GraphStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What a worker needs to know; sent once to each worker process."""
+
+    settings: Settings
+    salt: str  # part of every file's fingerprint: what else changes the stored graph (embeddings)
+
+
+def quiet_syntax_warnings() -> None:
+    """Compile-time warnings about the code being indexed (invalid escapes...) are not ours."""
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message="invalid escape sequence")
+
+
+def parse_batch(batch: Sequence[SourceFile], max_bytes: int, salt: str, keep_text: bool) -> ParsedBatch:
+    """Parse every file of a batch; a failure costs one file, never the batch."""
+    out = ParsedBatch()
+    for src in batch:
+        try:
+            parsed = parse_file(src, max_bytes=max_bytes, fingerprint_salt=salt, keep_text=keep_text)
+        except Exception as exc:  # a bug or interpreter fault must cost one file, not the batch
+            log.exception("unexpected failure parsing %s", src.relpath)
+            parsed = FileError(src.relpath, ErrorKind.WORKER, f"unexpected {type(exc).__name__}: {exc}")
+        if isinstance(parsed, FileError):
+            out.errors.append(parsed)
+        else:
+            out.parsed.append(parsed)
+    return out
+
+
+class Worker:
+    """A worker's graph store and embedder, and the database side of a batch."""
+
+    def __init__(self, config: WorkerConfig, store: GraphStore | None = None) -> None:
+        from indexer.store import GraphStore
+
+        self.config = config
+        self._owns_store = store is None
+        self.store = GraphStore(config.settings) if store is None else store
+        self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    @property
+    def embedder(self) -> Embedder | None:
+        embed = self.config.settings.embed
+        if embed.mode == "none":
+            return None
+        with self._embedder_lock:
+            if self._embedder is None:
+                from indexer.embed import make_embedder
+
+                self._embedder = make_embedder(embed)
+            return self._embedder
+
+    # -- tasks -----------------------------------------------------------------------------
+    def index_batch(self, batch: Sequence[SourceFile]) -> BatchResult:
+        settings = self.config.settings
+        parsed = parse_batch(batch, settings.max_file_bytes, self.config.salt, settings.embed.mode != "none")
+        return self.write_batch(parsed)
+
+    def write_batch(self, batch: ParsedBatch) -> BatchResult:
+        """Write the files of a parsed batch whose stored fingerprint differs, in one transaction."""
+        from indexer import tokens, write
+        from indexer.store import DatabaseError
+
+        result = BatchResult(errors=list(batch.errors))
+        parsed = batch.parsed
+        if not parsed:
+            return result
+        store = self.store.child()
+        c = store.counters
+        try:
+            stored = store.stored_fingerprints([p.facts.module_id for p in parsed])
+            fresh = [p for p in parsed if stored.get(p.facts.module_id) != p.fingerprint]
+            changed = [p.relpath for p in fresh if p.facts.module_id in stored]
+            for p in fresh:
+                tokens.count_nodes(p)
+            fresh = self._embed(fresh, result)
+            nodes = [n for p in fresh for n in p.nodes]
+            defines = [e for p in fresh for e in p.defines]
+
+            def work(tx: neo4j.ManagedTransaction) -> int:
+                if changed:
+                    write.tx_delete_paths(tx, changed)
+                write.tx_write_nodes(tx, nodes)
+                return write.tx_write_edges(tx, defines)
+
+            matched = store.write(f"writing {len(fresh)} files ({fresh[0].relpath} ...)", work) if fresh else 0
+            written = {p.relpath for p in fresh}
+            c.nodes_written += len(nodes)
+            c.edges_written += matched
+            c.edges_dangling += len(defines) - matched
+            c.files_indexed += len(written)
+            c.files_unchanged += sum(1 for p in parsed if p.relpath not in written)
+            kept = [p for p in parsed if p.relpath in written or stored.get(p.facts.module_id) == p.fingerprint]
+        except DatabaseError as exc:
+            c.connection_failures += 1
+            result.errors.extend(FileError(p.relpath, ErrorKind.WRITE, str(exc)) for p in parsed)
+            kept = []
+        result.facts = [p.facts for p in kept]
+        c.lines += sum(len(p.lines) for p in kept)
+        result.counters = c
+        return result
+
+    def _embed(self, fresh: list[ParsedFile], result: BatchResult) -> list[ParsedFile]:
+        embedder = self.embedder
+        if embedder is None:
+            return fresh
+        from indexer.embed import EmbeddingError
+
+        ok: list[ParsedFile] = []
+        for p in fresh:
+            targets = [n for n in p.nodes if n.id in p.chunks]
+            try:
+                vectors = embedder.embed([p.chunks[n.id] for n in targets]) if targets else []
+            except EmbeddingError as exc:
+                result.errors.append(FileError(p.relpath, ErrorKind.EMBED, str(exc)))
+                continue
+            for node, vec in zip(targets, vectors, strict=True):
+                node.props["embedding"] = vec
+                node.props["embedding_model"] = embedder.model_name
+            ok.append(p)
+        return ok
+
+    def write_edges(self, edges: Sequence[Edge]) -> Counters:
+        store = self.store.child()
+        matched = store.write_edges(edges)
+        store.counters.edges_written += matched
+        store.counters.edges_dangling += len(edges) - matched
+        return store.counters
+
+
+# -- worker processes ------------------------------------------------------------------------
+_process_worker: Worker | None = None
+
+
+def start_process_worker(config: WorkerConfig) -> None:
+    """The initializer of a worker process: its one Worker, closed when the process exits."""
+    global _process_worker
+    quiet_syntax_warnings()
+    _process_worker = Worker(config)
+    try:
+        import multiprocessing.util as mp_util
+
+        mp_util.Finalize(None, _process_worker.close, exitpriority=10)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _current() -> Worker:
+    if _process_worker is None:
+        raise RuntimeError("worker task run before start_process_worker")
+    return _process_worker
+
+
+def index_batch_in_process(batch: Sequence[SourceFile]) -> BatchResult:
+    return _current().index_batch(batch)
+
+
+def write_edges_in_process(edges: Sequence[Edge]) -> Counters:
+    return _current().write_edges(edges)

@@ -1,0 +1,97 @@
+"""The Cypher the indexer writes: schema, nodes, edges and deletions, as transaction functions.
+
+Batched with `UNWIND`, keyed by stable ids, so re-indexing is idempotent. Labels and
+relationship types come from the fixed tuples in `indexer.model` and are checked before they
+are put into a statement; every value travels as a query parameter. `GraphStore` runs these
+inside managed transactions with retries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import neo4j
+
+from indexer.model import EDGE_TYPES, LABELS, Edge, NodeRecord
+
+
+def check_label(label: str) -> str:
+    if label not in LABELS:
+        raise ValueError(f"unknown label {label!r}")
+    return label
+
+
+def check_type(kind: str) -> str:
+    if kind not in EDGE_TYPES:
+        raise ValueError(f"unknown relationship type {kind!r}")
+    return kind
+
+
+def schema_statements(flavour: str, embed_dims: int | None) -> list[str]:
+    """The schema to create for a server flavour (only what that server supports)."""
+    stmts = [
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        for label in LABELS
+    ]
+    stmts += [f"CREATE INDEX {label.lower()}_path IF NOT EXISTS FOR (n:{label}) ON (n.path)" for label in LABELS]
+    if flavour == "neo4j":
+        if embed_dims:
+            dims = int(embed_dims)
+            for label in ("Function", "Class"):
+                stmts.append(
+                    f"CREATE VECTOR INDEX {label.lower()}_embedding IF NOT EXISTS FOR (n:{label}) ON (n.embedding) "
+                    f"OPTIONS {{indexConfig: {{`vector.dimensions`: {dims}, `vector.similarity_function`: 'cosine'}}}}"
+                )
+        stmts.append(
+            "CREATE FULLTEXT INDEX code_text IF NOT EXISTS FOR (n:Module|Class|Function) ON EACH [n.name, n.docstring]"
+        )
+    return stmts
+
+
+def tx_fingerprints(tx: neo4j.ManagedTransaction, module_ids: Sequence[str]) -> dict[str, str]:
+    rows = tx.run("MATCH (m:Module) WHERE m.id IN $ids RETURN m.id AS id, m.fingerprint AS fp", ids=list(module_ids))
+    return {r["id"]: r["fp"] for r in rows}
+
+
+def tx_module_paths(tx: neo4j.ManagedTransaction) -> set[str]:
+    return {r["p"] for r in tx.run("MATCH (m:Module) RETURN m.path AS p")}
+
+
+def tx_delete_paths(tx: neo4j.ManagedTransaction, paths: Sequence[str]) -> None:
+    for label in LABELS:
+        tx.run(f"MATCH (n:{label}) WHERE n.path IN $paths DETACH DELETE n", paths=list(paths)).consume()
+
+
+def tx_write_nodes(tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord]) -> int:
+    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for node in nodes:
+        by_label[node.label].append(node.props)
+    for label in LABELS:
+        rows = by_label.get(label)
+        if rows:
+            tx.run(f"UNWIND $rows AS r MERGE (n:{check_label(label)} {{id: r.id}}) SET n = r", rows=rows).consume()
+    return len(nodes)
+
+
+def tx_write_edges(tx: neo4j.ManagedTransaction, edges: Sequence[Edge]) -> int:
+    """MERGE the edges; returns how many found both endpoints (the rest are dangling)."""
+    matched = 0
+    groups: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for e in edges:
+        groups[(e.type, e.src_label, e.dst_label)].append({"s": e.src, "d": e.dst})
+    for (kind, src, dst), rows in sorted(groups.items()):
+        record = tx.run(
+            f"UNWIND $rows AS r MATCH (a:{check_label(src)} {{id: r.s}}) MATCH (b:{check_label(dst)} {{id: r.d}}) "
+            f"MERGE (a)-[:{check_type(kind)}]->(b) RETURN count(*) AS n",
+            rows=rows,
+        ).single()
+        matched += int(record["n"]) if record else 0
+    return matched
+
+
+def tx_delete_some(tx: neo4j.ManagedTransaction, label: str, limit: int = 5000) -> int:
+    record = tx.run(f"MATCH (n:{check_label(label)}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS c",
+                    limit=limit).single()
+    return int(record["c"]) if record else 0
