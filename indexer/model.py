@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 #: Node labels written by the indexer, in schema order.
-LABELS: tuple[str, ...] = ("Module", "Class", "Function")
-#: Relationship types written by the indexer.
-EDGE_TYPES: tuple[str, ...] = ("DEFINES", "IMPORTS", "INHERITS", "CALLS")
+LABELS: tuple[str, ...] = ("Module", "Class", "Function", "Lambda")
+#: Relationship types written by the indexer. INSTANTIATES goes from a caller to the class it
+#: instantiates; the same call also CALLS the class's `__init__` when the codebase defines one.
+EDGE_TYPES: tuple[str, ...] = ("DEFINES", "IMPORTS", "INHERITS", "CALLS", "INSTANTIATES")
 
 
 class ErrorKind:
@@ -81,39 +82,77 @@ class ImportRef:
     level: int
 
 
+# -- flow facts ---------------------------------------------------------------------------------
+# The parser describes how values flow through one module as constraints over numbered
+# variables (`var`, local to the module: 0 <= var < ModuleFacts.nvars, -1 = "nothing known").
+# Names are resolved at parse time following Python's scoping rules, and each binding of a
+# name is its own variable (so a call sees the binding in force where it is); resolution
+# (`indexer.flow`) solves the constraints of every module together.
+
+#: Function kinds (FunctionFacts.kind): how the function behaves when read from a class.
+PLAIN, METHOD, CLASSMETHOD, STATICMETHOD, PROPERTY = range(5)
+#: Container kinds (ModuleFacts.containers).
+SEQUENCE, MAPPING = 0, 1
+#: What a protocol use calls (ModuleFacts.protocols): `for x in v`, `with v as x`, `raise v`.
+ITERATE, ENTER, RAISE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    """A function or lambda. Its parameters are the consecutive variables `first`,
+    `first + 1`, ... in the order of `params` (positional ones first, then keyword-only)."""
+
+    id: str
+    label: str  # "Function" or "Lambda"
+    params: tuple[str, ...]
+    npos: int  # how many of `params` can be passed by position
+    first: int
+    ret: int  # receives every returned value
+    kind: int = PLAIN
+    owner: int = -1  # index in ModuleFacts.classes of the class whose method this is
+    gen: int = -1  # generators: receives every yielded value
+    passthrough: int = -1  # index of the parameter every `return` gives back unchanged
+
+
 @dataclass(frozen=True, slots=True)
 class ClassFacts:
     id: str
     name: str
-    bases: tuple[str, ...]
-    methods: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class CallRef:
-    """A call found in the body of `caller` (a Module, Class or Function id).
-    `target` is the dotted callee expression, e.g. 'f', 'self.m', 'os.path.join'.
-    `scope_class` is the enclosing class id for methods, for resolving `self.`/`cls.`."""
-
-    caller_label: str
-    caller: str
-    target: str
-    scope_class: str | None
+    bases: tuple[int, ...]  # one variable per base expression, evaluated where the class is defined
+    attrs: dict[str, int]  # the class namespace after its body ran (-1: bound to nothing known)
 
 
 @dataclass(slots=True)
 class ModuleFacts:
-    """What resolution needs to know about one parsed module."""
+    """What resolution needs to know about one parsed module: its imports and its flow facts.
+
+    Each list holds flat records (tuples); `scope` fields index `scopes` (the callers: 0 is the
+    module itself), `func`/`cls` fields index `functions`/`classes`, `imp` indexes `imports`."""
 
     module_id: str
     name: str
     is_package: bool
-    toplevel: dict[str, tuple[str, str]]  # name -> (label, id)
-    classes: list[ClassFacts] = field(default_factory=list)
     imports: list[ImportRef] = field(default_factory=list)
-    calls: list[CallRef] = field(default_factory=list)
-    nested: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # function -> {name: (label, id)}
-    enclosing: dict[str, str] = field(default_factory=dict)  # nested function id -> its function
+    nvars: int = 0
+    scopes: list[tuple[str, str]] = field(default_factory=list)  # (label, id) of each caller
+    functions: list[FunctionFacts] = field(default_factory=list)
+    classes: list[ClassFacts] = field(default_factory=list)
+    names: dict[str, int] = field(default_factory=dict)  # the module namespace after it ran
+    free: dict[str, int] = field(default_factory=dict)  # read, never bound: builtins or star imports
+    exports: tuple[str, ...] | None = None  # a literal __all__
+    objects: list[tuple[int, int, int]] = field(default_factory=list)  # (var, 0 function | 1 class, index)
+    bound: list[tuple[int, int]] = field(default_factory=list)  # (var, import) the value an import binds
+    copies: list[tuple[int, int]] = field(default_factory=list)  # (dst, src): dst holds what src holds
+    loads: list[tuple[int, int, str]] = field(default_factory=list)  # (dst, obj, attr): dst = obj.attr
+    stores: list[tuple[int, str, int]] = field(default_factory=list)  # (obj, attr, src): obj.attr = src
+    subloads: list[tuple[int, int, object]] = field(default_factory=list)  # (dst, obj, key | None)
+    substores: list[tuple[int, object, int]] = field(default_factory=list)  # (obj, key | None, src)
+    containers: list[tuple[int, int, tuple[tuple[object, int], ...]]] = field(default_factory=list)
+    calls: list[tuple[int, int, int, tuple[int, ...], tuple[tuple[str, int], ...]]] = field(default_factory=list)
+    protocols: list[tuple[int, int, int, int]] = field(default_factory=list)  # (ITERATE|ENTER|RAISE, dst, src, scope)
+    supers: list[tuple[int, int, int, str]] = field(default_factory=list)  # (dst, self, cls, attr): super().attr
+    decorated: list[tuple[int, int]] = field(default_factory=list)  # (binding, function): see indexer.flow
+    unknown_calls: int = 0  # calls whose callee is no expression the analysis follows
 
 
 @dataclass(slots=True)
@@ -192,3 +231,13 @@ class BatchResult:
     facts: list[ModuleFacts] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
+    written: list[str] = field(default_factory=list)  # module ids whose graph this batch (re)wrote
+
+
+@dataclass(slots=True)
+class EdgeBatch:
+    """Resolved edges for one worker task. `create`: their source modules were written in this
+    run (old edges deleted with them), so none of these edges can exist yet."""
+
+    edges: list[Edge]
+    create: bool

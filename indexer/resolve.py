@@ -1,8 +1,12 @@
-"""Turn the pending references of all parsed modules into IMPORTS, INHERITS and CALLS edges.
+"""Turn the facts of all parsed modules into IMPORTS, INHERITS, CALLS and INSTANTIATES edges.
 
-Runs once, single-threaded, after every worker has finished. Only references that lead to an
-entity of the indexed codebase become edges; everything else (builtins, third-party code,
-dynamic attributes) is counted as unresolved, never guessed.
+Runs once, single-threaded, after every worker has finished. `Layout` finds which dotted
+names each file can be imported as (package roots: the top of the codebase, `src/` layouts,
+directories of scripts and namespace packages, i.e. directories without `__init__.py`);
+imports are resolved against it, then the flow facts of every module are solved together
+(`indexer.flow`). Only references that lead to an entity of the indexed codebase become
+edges; everything else (builtins, third-party code, dynamic attributes) is counted as
+unresolved, never guessed. The output does not depend on the order of the input.
 """
 
 from __future__ import annotations
@@ -10,11 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from indexer.model import ClassFacts, Edge, ImportRef, ModuleFacts
-
-_MAX_HOPS = 8  # re-export chains followed through package __init__ files
-
-Target = tuple[str, str]  # (label, id)
+from indexer.flow import CLASS, CONT, FUNC, MODULE, SELF, Solver
+from indexer.gcpause import paused_gc
+from indexer.model import CLASSMETHOD, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
 
 @dataclass
@@ -24,187 +26,272 @@ class Resolution:
     unresolved: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass
-class _Binding:
-    module: str | None = None  # bound to a module of the codebase
-    source: str | None = None  # ... or to `name` looked up in module `source`
-    name: str | None = None
+class Layout:
+    """Where each module sits: its path key ('a/b/m' for a/b/m.py, 'a/b' for a/b/__init__.py),
+    the namespace packages (directories holding Python files but no `__init__.py`), and the
+    dotted names each can be imported as."""
 
-
-class Resolver:
     def __init__(self, modules: list[ModuleFacts]) -> None:
-        self.by_name: dict[str, ModuleFacts] = {}
-        for facts in sorted(modules, key=lambda m: m.module_id):
-            self.by_name.setdefault(facts.name, facts)
-        self.classes: dict[str, ClassFacts] = {c.id: c for m in modules for c in m.classes}
-        self.class_module: dict[str, ModuleFacts] = {c.id: m for m in modules for c in m.classes}
-        self.bindings: dict[str, dict[str, _Binding]] = {}
-        self.star: dict[str, list[str]] = {}
-        self.import_targets: dict[str, list[str | None]] = {}
+        self.count = len(modules)  # indexes >= count are namespace packages (no file, no node)
+        self.keys: list[str] = []
+        self.index: dict[str, int] = {}
+        packages: set[str] = set()
         for facts in modules:
-            self._bind_imports(facts)
-        self.modules = modules
-        self._bases: dict[str, list[str]] = {}
-
-    # -- imports ------------------------------------------------------------------------
-    def _absolute(self, facts: ModuleFacts, ref: ImportRef) -> str | None:
-        if ref.level == 0:
-            return ref.module
-        package = facts.name if facts.is_package else facts.name.rpartition(".")[0]
-        parts = package.split(".") if package else []
-        if ref.level - 1 > len(parts):
-            return None
-        base = parts[: len(parts) - (ref.level - 1)]
-        return ".".join(base + ([ref.module] if ref.module else []))
-
-    def _bind_imports(self, facts: ModuleFacts) -> None:
-        table: dict[str, _Binding] = {}
-        stars: list[str] = []
-        targets: list[str | None] = []
-        for ref in facts.imports:
-            base = self._absolute(facts, ref)
-            if base is None:
-                targets.append(None)
+            path = facts.module_id[:-3] if facts.module_id.endswith(".py") else facts.module_id
+            key = path[: -len("/__init__")] if path.endswith("/__init__") else ("" if path == "__init__" else path)
+            if key.endswith("__init__") or facts.is_package:
+                packages.add(key)
+            self.keys.append(key)
+        for i, key in enumerate(self.keys):
+            if key in self.index and self.keys[self.index[key]] in packages and not modules[i].is_package:
+                continue  # a/b/__init__.py wins over a/b.py
+            if key not in self.index or modules[i].is_package:
+                self.index[key] = i
+        for key in sorted(set(self.keys)):
+            parts = key.split("/") if key else []
+            for n in range(1, len(parts)):
+                directory = "/".join(parts[:n])
+                if directory not in self.index:
+                    self.index[directory] = len(self.keys)
+                    self.keys.append(directory)
+        self.packages = packages
+        self.children: list[dict[str, int]] = [{} for _ in self.keys]
+        for key, i in sorted(self.index.items()):
+            if key:
+                parent, _, name = key.rpartition("/")
+                p = self.index.get(parent)
+                if p is not None:
+                    self.children[p][name] = i
+        self.by_name: dict[str, list[tuple[int, int]]] = {}
+        self.roots: list[set[str]] = [set() for _ in self.keys]
+        for key, i in sorted(self.index.items()):
+            if not key:
                 continue
-            if ref.name is None:  # import a.b.c [as x]
-                targets.append(base if base in self.by_name else None)
-                if ref.alias:
-                    table[ref.alias] = _Binding(module=base)
-                else:
-                    top = base.split(".")[0]
-                    table[top] = _Binding(module=top)
-            elif ref.name == "*":
-                targets.append(base if base in self.by_name else None)
-                stars.append(base)
-            else:
-                sub = f"{base}.{ref.name}" if base else ref.name
-                local = ref.alias or ref.name
-                if sub in self.by_name:
-                    targets.append(sub)
-                    table[local] = _Binding(module=sub)
-                else:
-                    targets.append(base if base in self.by_name else None)
-                    table[local] = _Binding(source=base, name=ref.name)
-        self.bindings[facts.module_id] = table
-        self.star[facts.module_id] = stars
-        self.import_targets[facts.module_id] = targets
+            parts = key.split("/")
+            limit = len(parts) - 1
+            for j in range(len(parts) - 1):
+                if "/".join(parts[: j + 1]) in packages:  # nothing inside a regular package is a root
+                    limit = j
+                    break
+            for start in range(limit + 1):
+                self.by_name.setdefault(".".join(parts[start:]), []).append((start, i))
+                self.roots[i].add("/".join(parts[:start]))
 
-    # -- names ----------------------------------------------------------------------------
-    def _member(self, module_name: str, name: str, hops: int = 0) -> Target | str | None:
-        """What `name` means inside module `module_name`: an entity, a module name, or None."""
-        facts = self.by_name.get(module_name)
-        if facts is None or hops > _MAX_HOPS:
+    def find(self, name: str, importer: int) -> int | None:
+        """The module an absolute import of `name` from `importer` loads."""
+        found = self.by_name.get(name)
+        if not found:
             return None
-        found = facts.toplevel.get(name)
-        if found is not None:
-            return found
-        sub = f"{module_name}.{name}"
-        binding = self.bindings[facts.module_id].get(name)
-        if binding is not None:
-            return self._follow(binding, hops + 1)
-        if sub in self.by_name:
-            return sub
-        for star in self.star[facts.module_id]:
-            got = self._member(star, name, hops + 1)
-            if got is not None:
-                return got
-        return None
+        if len(found) == 1:
+            return found[0][1]
+        best = min(found)
+        if best[0] == 0:
+            return best[1]
+        near = sorted(c for c in found if "/".join(self.keys[c[1]].split("/")[: c[0]]) in self.roots[importer])
+        if near:
+            return near[0][1]
+        ranks = sorted(found)
+        return ranks[0][1] if ranks[0][0] < ranks[1][0] else None
 
-    def _follow(self, binding: _Binding, hops: int) -> Target | str | None:
-        if binding.module is not None:
-            return binding.module if binding.module in self.by_name else None
-        assert binding.source is not None and binding.name is not None
-        return self._member(binding.source, binding.name, hops)
+    def relative(self, importer: int, is_package: bool, level: int, module: str) -> int | None:
+        key = self.keys[importer]
+        parts = key.split("/") if key else []
+        if not is_package:
+            parts = parts[:-1]
+        if level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        if module:
+            base = base + module.split(".")
+        return self.index.get("/".join(base))
 
-    def resolve_dotted(self, facts: ModuleFacts, expr: str) -> Target | str | None:
-        first, *rest = expr.split(".")
-        current = self._member(facts.name, first)
-        for part in rest:
-            if current is None:
-                return None
-            if isinstance(current, str):
-                current = self._member(current, part)
-            elif current[0] == "Class":
-                current = self._method(current[1], part)
-            else:
-                return None
-        return current
-
-    # -- classes --------------------------------------------------------------------------
-    def bases_of(self, class_id: str) -> list[str]:
-        if class_id not in self._bases:
-            cls = self.classes[class_id]
-            module = self.class_module[class_id]
-            found = []
-            for base in cls.bases:
-                target = self.resolve_dotted(module, base)
-                if isinstance(target, tuple) and target[0] == "Class" and target[1] != class_id:
-                    found.append(target[1])
-            self._bases[class_id] = found
-        return self._bases[class_id]
-
-    def _method(self, class_id: str, name: str) -> Target | None:
-        seen: set[str] = set()
-        stack = [class_id]
-        while stack:
-            cid = stack.pop(0)
-            if cid in seen:
-                continue
-            seen.add(cid)
-            method = self.classes[cid].methods.get(name)
-            if method is not None:
-                return ("Function", method)
-            stack.extend(self.bases_of(cid))
-        return None
-
-    # -- calls ----------------------------------------------------------------------------
-    def _local(self, facts: ModuleFacts, caller: str, name: str) -> Target | None:
-        scope: str | None = caller
-        while scope is not None:
-            found = facts.nested.get(scope, {}).get(name)
-            if found is not None:
-                return found
-            scope = facts.enclosing.get(scope)
-        return None
-
-    def resolve_call(self, facts: ModuleFacts, caller_label: str, caller: str, target: str,
-                     scope_class: str | None) -> Target | None:
-        first, _, rest = target.partition(".")
-        if first in ("self", "cls") and scope_class is not None and rest and "." not in rest:
-            return self._method(scope_class, rest)
-        if not rest and caller_label == "Function":
-            local = self._local(facts, caller, first)
-            if local is not None:
-                return local
-        found = self.resolve_dotted(facts, target)
-        if isinstance(found, tuple) and found[0] in ("Function", "Class"):
-            return found
-        return None
+    def target(self, importer: int, is_package: bool, ref: ImportRef) -> int | None:
+        """The module an import statement names (before `import name`)."""
+        if ref.level:
+            return self.relative(importer, is_package, ref.level, ref.module)
+        return self.find(ref.module, importer)
 
 
 def resolve(modules: list[ModuleFacts]) -> Resolution:
-    resolver = Resolver(modules)
-    edges: set[Edge] = set()
+    """Every module's facts solved together (with the cyclic GC paused: `indexer.gcpause`)."""
+    with paused_gc():
+        return _resolve(sorted(modules, key=lambda m: m.module_id))
+
+
+def _resolve(modules: list[ModuleFacts]) -> Resolution:
+    layout = Layout(modules)
+    solver = Solver()
     result = Resolution([])
-    for facts in modules:
-        for target in resolver.import_targets[facts.module_id]:
-            if target is None or target == facts.name:
+    edges: set[Edge] = set()
+
+    # 1. modules, classes and functions, with their variables
+    count = len(layout.keys)
+    solver.module_names = [{} for _ in range(count)]
+    solver.module_children = layout.children
+    solver.module_stars = [[] for _ in range(count)]
+    solver.module_exports = [None] * count
+    offsets: list[int] = []
+    class_base: list[int] = []
+    function_base: list[int] = []
+    scope_base: list[int] = []
+    scopes: list[tuple[str, str]] = []
+    for i, facts in enumerate(modules):
+        off = solver.new_vars(facts.nvars)
+        offsets.append(off)
+        scope_base.append(len(scopes))
+        scopes.extend(facts.scopes)
+        solver.module_names[i] = {n: (v + off if v >= 0 else -1) for n, v in facts.names.items()}
+        solver.module_exports[i] = facts.exports
+        cbase = len(solver.c_attrs)
+        class_base.append(cbase)
+        for cls in facts.classes:
+            solver.class_ids.append(cls.id)
+            solver.c_attrs.append({n: (v + off if v >= 0 else -1) for n, v in cls.attrs.items()})
+            solver.c_bases.append(tuple(v + off if v >= 0 else -1 for v in cls.bases))
+        function_base.append(len(solver.functions))
+        for fn in facts.functions:
+            solver.functions.append(FunctionFacts(
+                fn.id, fn.label, fn.params, fn.npos, fn.first + off, fn.ret + off, fn.kind,
+                fn.owner + cbase if fn.owner >= 0 else -1, fn.gen + off if fn.gen >= 0 else -1, fn.passthrough))
+            solver.f_params.append(None)
+
+    # 2. imports
+    for i, facts in enumerate(modules):
+        for ref in facts.imports:
+            target = layout.target(i, facts.is_package, ref)
+            if ref.name == "*":
+                if target is not None:
+                    solver.module_stars[i].append(target)
+            elif ref.name is not None and target is not None:
+                child = layout.children[target].get(ref.name)
+                target = child if child is not None else target
+            if target is None or target == i or target >= layout.count:
                 result.unresolved["imports"] += 1
                 continue
             result.resolved["imports"] += 1
-            edges.add(Edge("IMPORTS", "Module", facts.module_id, "Module", resolver.by_name[target].module_id))
-        for cls in facts.classes:
-            found = resolver.bases_of(cls.id)
-            result.resolved["bases"] += len(found)
-            result.unresolved["bases"] += len(cls.bases) - len(found)
-            for base in found:
-                edges.add(Edge("INHERITS", "Class", cls.id, "Class", base))
-        for call in facts.calls:
-            hit = resolver.resolve_call(facts, call.caller_label, call.caller, call.target, call.scope_class)
-            if hit is None:
-                result.unresolved["calls"] += 1
-                continue
-            result.resolved["calls"] += 1
-            edges.add(Edge("CALLS", call.caller_label, call.caller, hit[0], hit[1]))
+            edges.add(Edge("IMPORTS", "Module", facts.module_id, "Module", modules[target].module_id))
+
+    # 3. constraints: first what names, imports and attribute reads bind (so that class bases
+    #    are known before most lookups), then the rest
+    for i, facts in enumerate(modules):
+        off = offsets[i]
+        cbase = class_base[i]
+        fbase = function_base[i]
+        add, edge, hook = solver.add, solver.edge, solver.hook
+        for var, kind, index in facts.objects:
+            value = ((fbase + index) << 3) | FUNC if kind == 0 else ((cbase + index) << 3) | CLASS
+            add(var + off, (value,))
+        for var, imp in facts.bound:
+            _bind_import(solver, layout, i, facts, facts.imports[imp], var + off)
+        for dst, src in facts.copies:
+            edge(src + off, dst + off)
+        on_load = solver.on_load
+        for dst, obj, attr in facts.loads:
+            hook(obj + off, on_load, (dst + off, attr))
+        for c in range(len(facts.classes)):
+            for var in solver.c_bases[cbase + c]:
+                if var >= 0:
+                    hook(var, solver.on_bases, cbase + c)
+    for i, facts in enumerate(modules):
+        if facts.free and solver.module_stars[i]:
+            off = offsets[i]
+            for name, var in facts.free.items():
+                source = solver.star_source(i, name)
+                if source >= 0:
+                    solver.edge(source, var + off)
+    for i in range(len(modules), count):
+        solver.module_value(i)
+    solver.run()
+
+    sites = 0
+    call_count = 0
+    decorated: list[tuple[int, int]] = []
+    for i, facts in enumerate(modules):
+        off = offsets[i]
+        cbase = class_base[i]
+        fbase = function_base[i]
+        sbase = scope_base[i]
+        add, edge, hook = solver.add, solver.edge, solver.hook
+        on_store = solver.on_store
+        for obj, attr, src in facts.stores:
+            hook(obj + off, on_store, (attr, src + off))
+        on_subload = solver.on_subload
+        for dst, obj, key in facts.subloads:
+            hook(obj + off, on_subload, (dst + off, key))
+        on_substore = solver.on_substore
+        for obj, key, src in facts.substores:
+            hook(obj + off, on_substore, (key, src + off))
+        for var, _, slots in facts.containers:
+            k = solver.new_container(len(slots) if all(type(key) is int for key, _ in slots) else -1)
+            for key, src in slots:
+                edge(src + off, solver.cont_slot(k, key))
+            add(var + off, ((k << 3) | CONT,))
+        on_call = solver.on_call
+        for dst, callee, scope, args, keywords in facts.calls:
+            hook(callee + off, on_call, (dst + off if dst >= 0 else -1, scope + sbase,
+                                         tuple(a + off if a >= 0 else -1 for a in args),
+                                         tuple((n, a + off) for n, a in keywords), sites))
+            sites += 1
+        call_count += len(facts.calls) + facts.unknown_calls
+        on_protocol = solver.on_protocol
+        for kind, dst, src, scope in facts.protocols:
+            hook(src + off, on_protocol, (kind, dst + off if dst >= 0 else -1, scope + sbase, 0))
+        on_super = solver.on_super
+        for dst, this, owner, attr in facts.supers:
+            hook(this + off, on_super, (dst + off, owner + cbase, attr))
+        decorated.extend((dst + off, src + off) for dst, src in facts.decorated)
+        for f in range(fbase, fbase + len(facts.functions)):
+            fn = solver.functions[f]
+            if fn.owner >= 0 and fn.npos and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
+                add(fn.first, ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
+
+    # 4. solve; then decorators that gave nothing keep the function they decorate
+    solver.run()
+    pts = solver.pts
+    kept = [(dst, src) for dst, src in decorated if not pts[dst]]
+    if kept:
+        for dst, src in kept:
+            solver.edge(src, dst)
+        solver.run()
+
+    # 5. edges
+    for scope, f in solver.call_edges:
+        label, caller = scopes[scope]
+        fn = solver.functions[f]
+        edges.add(Edge("CALLS", label, caller, fn.label, fn.id))
+    for scope, c in solver.instantiations:
+        label, caller = scopes[scope]
+        edges.add(Edge("INSTANTIATES", label, caller, "Class", solver.class_ids[c]))
+    for c, class_id in enumerate(solver.class_ids):
+        found = solver.bases(c)
+        result.resolved["bases"] += len(found)
+        known = sum(1 for var in solver.c_bases[c] if var >= 0 and any(
+            v & 7 == CLASS for v in (pts[var] or ())))
+        result.unresolved["bases"] += len(solver.c_bases[c]) - known
+        for base in found:
+            edges.add(Edge("INHERITS", "Class", class_id, "Class", solver.class_ids[base]))
+    result.resolved["calls"] = len(solver.resolved_sites)
+    result.unresolved["calls"] = call_count - len(solver.resolved_sites)
+    result.resolved["instantiations"] = len(solver.instantiations)
     result.edges = sorted(edges, key=lambda e: (e.type, e.src, e.dst))
     return result
+
+
+def _bind_import(solver: Solver, layout: Layout, importer: int, facts: ModuleFacts, ref: ImportRef,
+                 var: int) -> None:
+    """The value an import binds to its local name."""
+    if ref.name is None:
+        name = ref.module if ref.alias else ref.module.partition(".")[0]
+        target = layout.find(name, importer)
+        if target is not None:
+            solver.add(var, ((target << 3) | MODULE,))
+        return
+    base = layout.target(importer, facts.is_package, ref)
+    if base is None:
+        return
+    source = solver.member(base, ref.name)
+    if source >= 0:
+        solver.edge(source, var)
+
+
+

@@ -37,8 +37,9 @@ def test_index_json_then_stats_json(clean_graph: GraphDB, make_tree) -> None:
     stats = run(["stats", "--json"], env=clean_graph.env())
     assert stats.returncode == 0, stats.stderr
     data = json.loads(stats.stdout)
-    assert data["nodes"] == {"Module": 4, "Class": 2, "Function": 4}
-    assert set(data["edges"]) == {"DEFINES", "IMPORTS", "INHERITS", "CALLS"} and len(data["digest"]) == 64
+    assert data["nodes"] == {"Module": 4, "Class": 2, "Function": 4, "Lambda": 0}
+    assert set(data["edges"]) == {"DEFINES", "IMPORTS", "INHERITS", "CALLS", "INSTANTIATES"}
+    assert len(data["digest"]) == 64
 
 
 @pytest.mark.graphdb

@@ -20,8 +20,8 @@ def test_digest_tracks_every_property_and_edge(clean_graph: GraphDB) -> None:
             return graphstats.graph_stats(store)
 
     base = written("one", True)
-    assert base.nodes == {"Module": 1, "Class": 1, "Function": 0}
-    assert base.edges == {"DEFINES": 1, "IMPORTS": 0, "INHERITS": 0, "CALLS": 0}
+    assert base.nodes == {"Module": 1, "Class": 1, "Function": 0, "Lambda": 0}
+    assert base.edges == {"DEFINES": 1, "IMPORTS": 0, "INHERITS": 0, "CALLS": 0, "INSTANTIATES": 0}
     assert written("one", True).digest == base.digest
     assert written("two", True).digest != base.digest
     assert written("one", False).digest != base.digest

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.model import ErrorKind, FileError, ParsedFile, SourceFile
+from indexer.model import METHOD, PLAIN, ErrorKind, FileError, ParsedFile, SourceFile
 from indexer.parse import dotted, module_name, parse_file
 from indexer.tokens import count_nodes
 
@@ -71,7 +71,7 @@ def test_entities_ids_and_properties(tmp_path: Path) -> None:
                                    n.id.split("::")[1])
 
 
-def test_defines_facts_and_calls(tmp_path: Path) -> None:
+def test_defines_and_flow_facts(tmp_path: Path) -> None:
     out = parse(tmp_path, SOURCE)
     assert isinstance(out, ParsedFile)
     defines = {(e.src, e.dst) for e in out.defines}
@@ -79,16 +79,21 @@ def test_defines_facts_and_calls(tmp_path: Path) -> None:
     assert ("pkg/mod.py::Shape", "pkg/mod.py::Shape.area") in defines
     assert ("pkg/mod.py::Shape.fetch", "pkg/mod.py::Shape.fetch.<locals>.inner") in defines
     facts = out.facts
-    assert facts.toplevel["helper"] == ("Function", "pkg/mod.py::helper")  # the first definition wins
     assert [(i.module, i.name, i.alias, i.level) for i in facts.imports] == [
         ("os", None, None, 0), ("sibling", "thing", "alias", 1)]
-    calls = {(c.caller, c.target) for c in facts.calls}
-    assert ("pkg/mod.py::Shape.area", "self.width") in calls
-    assert ("pkg/mod.py::Shape.area", "helper") in calls
-    assert ("pkg/mod.py::Shape.fetch.<locals>.inner", "os.path.join") in calls
-    assert ("pkg/mod.py", "decorator") in calls
-    assert facts.classes[0].methods == {"area": "pkg/mod.py::Shape.area", "fetch": "pkg/mod.py::Shape.fetch"}
-    assert facts.enclosing["pkg/mod.py::Shape.fetch.<locals>.inner"] == "pkg/mod.py::Shape.fetch"
+    functions = {f.id: f for f in facts.functions}
+    assert (functions["pkg/mod.py::Shape.area"].kind, functions["pkg/mod.py::helper"].kind) == (METHOD, PLAIN)
+    assert functions["pkg/mod.py::Shape.fetch"].params == ("self", "url", "timeout")
+    assert functions["pkg/mod.py::Shape.fetch"].npos == 2  # timeout is keyword-only
+    assert set(facts.classes[0].attrs) == {"area", "fetch"}
+    assert len(facts.classes[0].bases) == 1  # Base; the metaclass is not a base
+    # the module's namespace after it ran: `helper` is the second definition (the last one wins)
+    made = {var: facts.functions[i].id for var, kind, i in facts.objects if kind == 0}
+    holds = {dst: src for dst, src in facts.copies}
+    assert made[holds.get(facts.names["helper"], facts.names["helper"])] == "pkg/mod.py::helper#2"
+    assert set(facts.free) == {"decorator", "Base", "Meta"}  # read, never bound here: builtins or unknown
+    assert ("Function", "pkg/mod.py::Shape.fetch.<locals>.inner") in facts.scopes
+    assert {attr for _, _, attr in facts.loads} == {"width", "path", "join"}
 
 
 def test_same_input_same_output(tmp_path: Path) -> None:

@@ -2,25 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.model import ParsedFile, SourceFile
-from indexer.parse import parse_file
 from indexer.resolve import resolve
 
-
-def facts_of(root: Path, files: dict[str, str]):
-    out = []
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        parsed = parse_file(SourceFile(str(path), rel, len(text)), max_bytes=10**6)
-        assert isinstance(parsed, ParsedFile)
-        out.append(parsed.facts)
-    return out
-
-
-def edges(result, kind):
-    return {(e.src, e.dst) for e in result.edges if e.type == kind}
+from .graphs import edges, facts_of, resolved
 
 
 def test_imports_absolute_relative_and_reexports(tmp_path: Path) -> None:
@@ -33,7 +17,9 @@ def test_imports_absolute_relative_and_reexports(tmp_path: Path) -> None:
     assert edges(result, "IMPORTS") == {("app/__init__.py", "app/core.py"), ("app/cli.py", "app/core.py"),
                                         ("app/cli.py", "app/__init__.py")}
     assert result.unresolved["imports"] == 2  # `..` above the top package, and json (not in the codebase)
-    assert ("app/cli.py::main", "app/core.py::Engine") in edges(result, "CALLS")  # through the re-export
+    # through the re-export: the class is instantiated, its method called
+    assert ("app/cli.py::main", "app/core.py::Engine") in edges(result, "INSTANTIATES")
+    assert ("app/cli.py::main", "app/core.py::Engine.start") in edges(result, "CALLS")
 
 
 def test_inheritance_and_method_resolution(tmp_path: Path) -> None:
@@ -75,5 +61,20 @@ def test_nested_class_keeps_its_label(tmp_path: Path) -> None:
     result = resolve(facts_of(tmp_path, {
         "n/m.py": "def factory():\n    class Local:\n        pass\n    return Local()\n",
     }))
-    calls = [(e.dst_label, e.dst) for e in result.edges if e.type == "CALLS"]
-    assert calls == [("Class", "n/m.py::factory.<locals>.Local")]
+    made = [(e.dst_label, e.dst) for e in result.edges if e.type == "INSTANTIATES"]
+    assert made == [("Class", "n/m.py::factory.<locals>.Local")]
+    assert not [e for e in result.edges if e.type == "CALLS"]  # Local defines no __init__
+
+
+def test_src_layout_and_namespace_packages(tmp_path: Path) -> None:
+    result = resolved(tmp_path, {
+        "src/shop/__init__.py": "",
+        "src/shop/cart.py": "def total(): pass\n",
+        "src/ns/part.py": "def piece(): pass\n",  # a namespace package: no __init__.py
+        "tests/test_cart.py": "from shop.cart import total\nimport ns.part\n"
+                              "def test():\n    total()\n    ns.part.piece()\n",
+    })
+    assert {("tests/test_cart.py", "src/shop/cart.py"), ("tests/test_cart.py", "src/ns/part.py")} <= edges(
+        result, "IMPORTS")
+    assert {("tests/test_cart.py::test", "src/shop/cart.py::total"),
+            ("tests/test_cart.py::test", "src/ns/part.py::piece")} <= edges(result, "CALLS")

@@ -1,0 +1,120 @@
+"""Values that flow between modules, classes and instances (`indexer.flow`), checked through
+the edges they produce. Each case is a construct of issue 9, in a program of our own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.flow import _c3_merge
+from indexer.resolve import resolve
+
+from .graphs import calls, edges, facts_of, resolved
+
+
+def test_calls_through_instances(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "class A:\n    def f(self): pass\n"
+                                   "def make():\n    return A()\n"
+                                   "def direct():\n    a = A()\n    a.f()\n"
+                                   "def returned():\n    make().f()\n"})
+    assert {("direct", "A.f"), ("returned", "make"), ("returned", "A.f")} <= got
+
+
+def test_constructor_calls_init_and_instantiates_the_class(tmp_path: Path) -> None:
+    result = resolved(tmp_path, {"m.py": "class Base:\n    def __init__(self): pass\n"
+                                         "class Child(Base): pass\n"
+                                         "def main():\n    Child()\n"})
+    assert edges(result, "CALLS") == {("m.py::main", "m.py::Base.__init__")}  # inherited __init__
+    assert edges(result, "INSTANTIATES") == {("m.py::main", "m.py::Child")}
+
+
+def test_names_bound_by_assignment(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "def f(): pass\n"
+                                   "g = f\n"
+                                   "h, k = g, f\n"
+                                   "def main():\n    g()\n    h()\n    k()\n"})
+    assert got == {("main", "f")}
+
+
+def test_values_through_attributes_and_containers(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "def a(): pass\ndef b(): pass\n"
+                                   "class Box:\n    def __init__(self, fn):\n        self.fn = fn\n"
+                                   "    def run(self):\n        self.fn()\n"
+                                   "table = {'x': a, 'y': b}\n"
+                                   "def main():\n    Box(a).run()\n    table['y']()\n    [a, b][0]()\n"})
+    assert ("Box.run", "a") in got
+    assert ("main", "b") in got and ("main", "a") in got
+
+
+def test_several_possible_targets_are_all_linked(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "class Cat:\n    def speak(self): pass\n"
+                                   "class Dog:\n    def speak(self): pass\n"
+                                   "def talk(animal):\n    animal.speak()\n"
+                                   "talk(Cat())\ntalk(Dog())\n"})
+    assert {("talk", "Cat.speak"), ("talk", "Dog.speak")} <= got
+
+
+def test_decorators_that_wrap_and_that_return_the_function(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "def logged(fn):\n    def wrapper(*a):\n        return fn(*a)\n    return wrapper\n"
+                                   "def keep(fn):\n    return fn\n"
+                                   "@logged\ndef work(): pass\n"
+                                   "@keep\ndef rest(): pass\n"
+                                   "def main():\n    work()\n    rest()\n"})
+    assert ("main", "logged.<locals>.wrapper") in got and ("logged.<locals>.wrapper", "work") in got
+    assert ("main", "rest") in got
+
+
+def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:
+    # D(B, C), B(A): Python's MRO is D, B, A, C; breadth-first lookup would find C.m first
+    got = calls(tmp_path, {"m.py": "class A:\n    def m(self): pass\n"
+                                   "class B(A): pass\n"
+                                   "class C:\n    def m(self): pass\n"
+                                   "class D(B, C):\n    def go(self):\n        self.m()\n"})
+    assert ("D.go", "A.m") in got and ("D.go", "C.m") not in got
+
+
+def test_c3_merge_is_pythons_linearization() -> None:
+    # class O; A(O); B(O); C(O); D(O); E(O); K1(A, B, C); K2(D, B, E); K3(D, A); Z(K1, K2, K3)
+    o, a, b, c, d, e, k1, k2, k3 = range(9)
+    mro = {o: [o], a: [a, o], b: [b, o], c: [c, o], d: [d, o], e: [e, o]}
+    mro[k1] = [k1, *_c3_merge([mro[a], mro[b], mro[c], [a, b, c]])]
+    mro[k2] = [k2, *_c3_merge([mro[d], mro[b], mro[e], [d, b, e]])]
+    mro[k3] = [k3, *_c3_merge([mro[d], mro[a], [d, a]])]
+    assert _c3_merge([mro[k1], mro[k2], mro[k3], [k1, k2, k3]]) == [k1, k2, k3, d, a, b, c, e, o]
+
+
+def test_self_and_super_reach_overrides_and_bases(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "class Base:\n    def run(self):\n        self.step()\n"
+                                   "    def step(self): pass\n"
+                                   "class Impl(Base):\n    def step(self):\n        super().step()\n"})
+    assert {("Base.run", "Base.step"), ("Base.run", "Impl.step"), ("Impl.step", "Base.step")} <= got
+
+
+def test_star_import_honours_all_and_skips_private_names(tmp_path: Path) -> None:
+    got = calls(tmp_path, {
+        "k/__init__.py": "",
+        "k/api.py": "__all__ = ['public']\n"
+                    "def public(): pass\ndef hidden(): pass\ndef _private(): pass\n",
+        "k/plain.py": "def shown(): pass\ndef _private(): pass\n",
+        "k/use.py": "from k.api import *\nfrom k.plain import *\n"
+                    "def main():\n    public()\n    hidden()\n    shown()\n    _private()\n",
+    })
+    callees = {dst for src, dst in got if src == "k/use.py::main"}
+    assert callees == {"k/api.py::public", "k/plain.py::shown"}
+
+
+def test_protocols_call_the_dunder_methods(tmp_path: Path) -> None:
+    got = calls(tmp_path, {"m.py": "class Res:\n    def __enter__(self): return self\n"
+                                   "    def __exit__(self, *a): pass\n"
+                                   "class Seq:\n    def __iter__(self): return self\n    def __next__(self): pass\n"
+                                   "class Fn:\n    def __call__(self): pass\n"
+                                   "def main():\n    with Res():\n        pass\n"
+                                   "    for _ in Seq():\n        pass\n    Fn()()\n"})
+    assert {("main", "Res.__enter__"), ("main", "Res.__exit__"), ("main", "Seq.__iter__"),
+            ("main", "Seq.__next__"), ("main", "Fn.__call__")} <= got
+
+
+def test_the_result_does_not_depend_on_the_order_of_modules(tmp_path: Path) -> None:
+    files = {"o/__init__.py": "", "o/a.py": "from o.b import g\ndef f():\n    g()\n",
+             "o/b.py": "def g(): pass\nclass K:\n    def m(self):\n        from o.a import f\n        f()\n"}
+    facts = facts_of(tmp_path, files)
+    assert resolve(facts).edges == resolve(list(reversed(facts))).edges
