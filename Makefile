@@ -16,11 +16,13 @@ PYENV_PATH := $(shell ls -d $(HOME)/.pyenv/versions/*/bin 2>/dev/null | tr '\n' 
 $(BIN)/.installed: pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[embedded,fast]' -e './harness[report,container]' --group test
+	$(BIN)/python -m pip install --quiet -e '.[embedded,fast,dask]' -e './harness[report,container]' --group test
 	touch $@
 
+# The self-test times parallel runs, so it runs after the rest, alone on the machine.
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=10
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=10 -m "not bench and not selftest"
+	$(BIN)/python -m pytest -m selftest --durations=10
 
 bench: $(BIN)/.installed
 	RUN_ID=$$(date -u +%Y%m%dT%H%M%SZ)-bench; \

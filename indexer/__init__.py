@@ -14,7 +14,9 @@ A run goes discover -> parse -> resolve -> write, one module each:
               embedded ArcadeDB; `cli` is the `codegraph` command.
 
 What other packages may use is exported here (and loaded on first use, so that importing
-`indexer.parse` in a subinterpreter does not pull in the neo4j driver or numpy).
+`indexer.parse` in a subinterpreter does not pull in the neo4j driver or numpy). Functions
+named like their module are exported under another name (`list_files`, `resolve_facts`,
+`redact_text`): a submodule import would otherwise replace them with the module.
 """
 
 from __future__ import annotations
@@ -41,34 +43,37 @@ _EXPORTS: dict[str, str] = {
     "EmbeddedServer": "indexer.server", "ServerHandle": "indexer.server", "ServerError": "indexer.server",
     "arcadedb_home": "indexer.server", "pid_alive": "indexer.server", "stop_pid": "indexer.server",
     # the stages and their data
-    "discover": "indexer.discover", "parse_file": "indexer.parse", "resolve": "indexer.resolve",
+    "list_files": "indexer.discover:discover", "parse_file": "indexer.parse",
+    "resolve_facts": "indexer.resolve:resolve",
     "Resolution": "indexer.resolve", "count_nodes": "indexer.tokens",
     "SourceFile": "indexer.model", "ParsedFile": "indexer.model", "NodeRecord": "indexer.model",
     "Edge": "indexer.model", "Counters": "indexer.model", "ErrorKind": "indexer.model",
     "LABELS": "indexer.model", "EDGE_TYPES": "indexer.model",
-    "redact": "indexer.redact",
+    "redact_text": "indexer.redact:redact",
 }
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    where = _EXPORTS.get(name)
+    if where is None:
         raise AttributeError(f"module 'indexer' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    module, _, attr = where.partition(":")
+    value = getattr(import_module(module), attr or name)
     globals()[name] = value
     return value
 
 
 if TYPE_CHECKING:
     from indexer.config import MODES, ConfigError, EmbedSettings, Settings, load_settings
-    from indexer.discover import discover
+    from indexer.discover import discover as list_files
     from indexer.graphstats import GraphStats, graph_stats
     from indexer.model import EDGE_TYPES, LABELS, Counters, Edge, ErrorKind, NodeRecord, ParsedFile, SourceFile
     from indexer.parse import parse_file
     from indexer.pipeline import IndexInterrupted, Phase, Summary, parse_and_resolve, run_index
-    from indexer.redact import redact
-    from indexer.resolve import Resolution, resolve
+    from indexer.redact import redact as redact_text
+    from indexer.resolve import Resolution
+    from indexer.resolve import resolve as resolve_facts
     from indexer.runtime import (
         RuntimeFacts,
         decide,

@@ -39,7 +39,9 @@ def setup_logging(verbosity: int, secrets: tuple[str, ...]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("neo4j").setLevel(logging.WARNING if verbosity < 2 else logging.DEBUG)
+    # the driver logs every retried transaction as a warning: they are counted in the summary
+    logging.getLogger("neo4j").setLevel(logging.ERROR if verbosity < 1 else logging.WARNING if verbosity < 2
+                                        else logging.DEBUG)
 
 
 def resolve_settings(args: argparse.Namespace) -> Settings:
@@ -47,6 +49,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         "NEO4J_URI": getattr(args, "uri", None),
         "INDEXING_MODE": getattr(args, "mode", None),
         "MAX_WORKERS": getattr(args, "workers", None),
+        "DASK_SCHEDULER_ADDRESS": getattr(args, "scheduler", None),
         "NEO4J_MAX_CONNECTION_POOL_SIZE": getattr(args, "pool_size", None),
         "EMBED_MODE": getattr(args, "embed", None),
     }
@@ -186,14 +189,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     settings = resolve_settings(args)
     setup_logging(args.verbose - args.quiet, (settings.password or "",))
     facts = runtime.RuntimeFacts.current()
-    n_files = settings.min_files_for_parallel
+    n_files, n_bytes = settings.min_files_for_parallel, None
     if args.path:
         from indexer.discover import discover
 
-        n_files = len(discover(args.path)[0])
+        found = discover(args.path)[0]
+        n_files, n_bytes = len(found), sum(f.size for f in found)
     decision = runtime.decide(settings.mode, n_files, settings.max_workers,
                               parallel_enabled=settings.parallel_enabled,
-                              min_files=settings.min_files_for_parallel, facts=facts)
+                              min_files=settings.min_files_for_parallel, facts=facts, n_bytes=n_bytes)
     report: dict[str, Any] = {
         "codegraph": __version__,
         "runtime": runtime.describe_runtime(facts),
@@ -271,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--mode", choices=MODES, help="executor (default: auto)")
     p.add_argument("--workers", type=int, help="worker count (MAX_WORKERS)")
+    p.add_argument("--scheduler", help="with --mode dask: a Dask scheduler's address (DASK_SCHEDULER_ADDRESS; "
+                                       "default: a LocalCluster on this machine)")
     p.add_argument("--pool-size", type=int, help="Bolt connection pool size (default workers x 2)")
     p.add_argument("--clear", action="store_true", help="delete the indexed graph first")
     p.add_argument("--embed", choices=("none", "hash", "openai"), help="embeddings (default: none)")

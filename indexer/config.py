@@ -19,7 +19,7 @@ from dotenv import dotenv_values
 
 from indexer.runtime import get_optimal_worker_count
 
-MODES = ("auto", "sequential", "thread", "process", "interpreter")
+MODES = ("auto", "sequential", "thread", "process", "interpreter", "dask")
 EMBED_MODES = ("none", "hash", "openai")
 
 
@@ -65,6 +65,7 @@ class Settings:
     parallel_enabled: bool = True
     min_files_for_parallel: int = 50
     mode: str = "auto"
+    scheduler: str | None = None  # a Dask scheduler's address, for --mode dask (default: a LocalCluster here)
     max_file_bytes: int = 5_000_000
     batch_files: int = 32
     batch_bytes: int = 400_000
@@ -93,6 +94,7 @@ _ENV: dict[str, tuple[str, str]] = {
     "PARALLEL_INDEXING_ENABLED": ("parallel_enabled", "bool"),
     "MIN_FILES_FOR_PARALLEL": ("min_files_for_parallel", "int"),
     "INDEXING_MODE": ("mode", "str"),
+    "DASK_SCHEDULER_ADDRESS": ("scheduler", "str"),
     "MAX_FILE_BYTES": ("max_file_bytes", "int"),
     "NEO4J_CONNECTION_ACQUISITION_TIMEOUT": ("acquisition_timeout", "float"),
     "NEO4J_MAX_TRANSACTION_RETRY_TIME": ("transaction_retry_time", "float"),
@@ -172,7 +174,8 @@ def load_settings(
             top[attr] = value
     if "EMBED_API_KEY" in env and "api_key" not in emb:
         emb["api_key"] = env["EMBED_API_KEY"]
-    settings = replace(Settings(), **{k: v for k, v in top.items() if v is not None or k in ("uri", "pool_size")})
+    settings = replace(Settings(), **{k: v for k, v in top.items()
+                                      if v is not None or k in ("uri", "pool_size", "scheduler")})
     if emb:
         settings = replace(settings, embed=replace(settings.embed, **{k: v for k, v in emb.items() if v is not None}))
     validate(settings)

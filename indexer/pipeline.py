@@ -3,8 +3,8 @@
 Files are listed before any worker starts and cut into batches. Workers (`indexer.worker`)
 parse each batch, compare fingerprints with the stored graph, and write the nodes of changed
 files with their DEFINES edges in one transaction; only plain facts come back. Resolution
-runs once, here, over the facts of every file; its edges are written by the same workers in
-batches grouped by source module, so concurrent transactions rarely touch the same nodes.
+runs once, here, over the facts of every file; its edges are written by the same workers,
+planned (`edgeplan`) so that concurrent transactions never add edges around the same nodes.
 Files that no longer exist are removed last. Each phase's wall and CPU time is recorded.
 """
 
@@ -18,29 +18,26 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from indexer import runtime
+from indexer import edgeplan, runtime
 from indexer.config import Settings, pool_warning
 from indexer.discover import discover
-from indexer.model import BatchResult, Counters, Edge, ErrorKind, FileError, ModuleFacts, ParsedFile, SourceFile
-from indexer.pool import ProcessingPoolManager
+from indexer.model import (
+    BatchResult,
+    Counters,
+    Edge,
+    ErrorKind,
+    FileError,
+    ModuleFacts,
+    ParsedFile,
+    SourceFile,
+)
 from indexer.resolve import Resolution, resolve
 from indexer.store import DatabaseError, GraphStore, packstream_implementation
-from indexer.worker import (
-    Worker,
-    WorkerConfig,
-    index_batch_in_process,
-    parse_batch,
-    quiet_syntax_warnings,
-    start_process_worker,
-    write_edges_in_process,
-)
+from indexer.worker import Worker, WorkerConfig, parse_batch, quiet_syntax_warnings
+from indexer.workforce import Workforce
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-#: Executors whose workers are not threads of this process: they get their own Worker.
-_SEPARATE_WORKERS = (runtime.PROCESS, runtime.INTERPRETER)
-
 
 @dataclass
 class Phase:
@@ -70,11 +67,14 @@ class Summary:
     unresolved: dict[str, int] = field(default_factory=dict)
     counters: Counters = field(default_factory=Counters)
     phases: list[Phase] = field(default_factory=list)
+    started_at: float = 0.0  # epoch seconds; phases are relative to it
     wall_time: float = 0.0
     files_per_s: float = 0.0
     lines_per_s: float = 0.0
     gil_enabled_at_start: bool = True
     gil_enabled_at_end: bool = True
+    gil_culprit: str | None = None  # the extension module that turned the GIL back on, when known
+    runtime: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     interrupted: bool = False
 
@@ -108,28 +108,12 @@ def make_batches(files: list[SourceFile], max_files: int, max_bytes: int) -> lis
     return batches
 
 
-def edge_batches(edges: Sequence[Edge], size: int) -> list[list[Edge]]:
-    """Edges cut into batches of whole source modules (ids are `path::...`), in module order."""
-    batches: list[list[Edge]] = []
-    current: list[Edge] = []
-    module = None
-    for e in sorted(edges, key=lambda e: (e.src, e.type, e.dst)):
-        src_module = e.src.partition("::")[0]
-        if current and len(current) >= size and src_module != module:
-            batches.append(current)
-            current = []
-        current.append(e)
-        module = src_module
-    if current:
-        batches.append(current)
-    return batches
-
-
 class _Clock:
     """Records the phases of a run."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
+        self.epoch = time.time()
         self.phases: list[Phase] = []
 
     @contextmanager
@@ -160,11 +144,12 @@ def run_index(
     with clock.phase("discover"):
         files, discovery_errors = discover(root)
     decision = runtime.decide(settings.mode, len(files), settings.max_workers,
-                              parallel_enabled=settings.parallel_enabled,
-                              min_files=settings.min_files_for_parallel, facts=at_start)
+                              parallel_enabled=settings.parallel_enabled, min_files=settings.min_files_for_parallel,
+                              facts=at_start, n_bytes=sum(f.size for f in files))
     summary = Summary(root=str(root), mode=decision.mode, reason=decision.reason, workers=decision.workers,
                       pool_size=settings.effective_pool_size, files_total=len(files) + len(discovery_errors),
-                      gil_enabled_at_start=at_start.gil_enabled, packstream=packstream_implementation())
+                      gil_enabled_at_start=at_start.gil_enabled, packstream=packstream_implementation(),
+                      started_at=round(clock.epoch, 3), runtime=runtime.describe_runtime(at_start))
     log.info("%d files under %s; executor %s x%d (%s)", len(files), root, decision.mode, decision.workers,
              decision.reason)
     warning = pool_warning(settings, decision.workers)
@@ -174,11 +159,9 @@ def run_index(
     errors: list[FileError] = list(discovery_errors)
     quiet_syntax_warnings()
     config = WorkerConfig(settings, settings.embed.fingerprint())
-    separate = decision.mode in _SEPARATE_WORKERS
-    pool = ProcessingPoolManager[Any, Any](decision.mode, decision.workers,
-                                           initializer=start_process_worker if separate else None,
-                                           initargs=(config,) if separate else ())
     with GraphStore(settings) as store:
+        local = Worker(config, store)
+        team = Workforce(decision.mode, decision.workers, config, local)
         try:
             with clock.phase("connect"):
                 info = store.verify()
@@ -186,17 +169,19 @@ def run_index(
                 store.ensure_schema(info, settings.embed.dims if settings.embed.mode == "hash" else None)
                 if clear:
                     log.info("cleared %d nodes", store.clear())
-            local = Worker(config, store)
-            with pool:
+            with team:
+                if team.separate:
+                    with clock.phase("start_workers"):
+                        team.start_workers()
                 with clock.phase("parse_write"):
-                    all_facts = _index_files(pool, local, files, settings, summary, errors, progress, separate)
+                    all_facts, written = _index_files(team, files, settings, summary, errors, progress)
                 _check_gil(summary, at_start, facts)
                 with clock.phase("resolve"):
                     resolution = resolve(sorted(all_facts, key=lambda m: m.module_id))
                 summary.edges_resolved = dict(resolution.resolved)
                 summary.unresolved = dict(resolution.unresolved)
                 with clock.phase("edges"):
-                    _write_edges(pool, local, resolution.edges, settings, summary, separate)
+                    _write_edges(team, resolution.edges, written, settings, summary)
             with clock.phase("cleanup"):
                 present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
                 gone = sorted(store.stored_module_paths() - present)
@@ -207,9 +192,9 @@ def run_index(
             summary.interrupted = True
             summary.counters.merge(store.counters)
             _finish(summary, errors, clock)
-            if pool.stragglers:  # threads are still inside the driver: closing it under them would crash
+            if team.stragglers:  # threads are still inside the driver: closing it under them would crash
                 store.abandon()
-            raise IndexInterrupted(summary, pool.stragglers) from None
+            raise IndexInterrupted(summary, team.stragglers) from None
         except DatabaseError:
             summary.counters.connection_failures += 1
             raise
@@ -218,14 +203,15 @@ def run_index(
     return summary
 
 
-def _index_files(pool: ProcessingPoolManager[Any, Any], local: Worker, files: list[SourceFile], settings: Settings,
-                 summary: Summary, errors: list[FileError], progress: Callable[[int, int], None] | None,
-                 separate: bool) -> list[ModuleFacts]:
+def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, summary: Summary,
+                 errors: list[FileError], progress: Callable[[int, int], None] | None
+                 ) -> tuple[list[ModuleFacts], set[str]]:
+    """Parse and write every file; the facts to resolve and the modules written."""
     batches = make_batches(files, settings.batch_files, settings.batch_bytes)
     all_facts: list[ModuleFacts] = []
+    written: set[str] = set()
     done = 0
-    remote = index_batch_in_process if separate else local.index_batch
-    for index, out in pool.map_unordered(remote, batches, local=local.index_batch):
+    for index, out in team.index(batches):
         if isinstance(out, BaseException):
             log.error("worker failed on batch %d: %s: %s", index, type(out).__name__, out)
             errors.extend(FileError(f.relpath, ErrorKind.WORKER, f"{type(out).__name__}: {out}")
@@ -235,31 +221,32 @@ def _index_files(pool: ProcessingPoolManager[Any, Any], local: Worker, files: li
             summary.counters.merge(out.counters)
             errors.extend(out.errors)
             all_facts.extend(out.facts)
+            written.update(out.written)
         done += len(batches[index])
         if progress:
             progress(done, len(files))
-    if pool.fallback_reason:
-        summary.warnings.append(f"the {pool.mode} pool broke ({pool.fallback_reason}); the remaining files were "
-                                "indexed sequentially")
-    return all_facts
+    if team.fallback_reason:
+        summary.warnings.append(f"the {team.mode} pool broke ({team.fallback_reason}); the remaining files were "
+                                "indexed in this process")
+    return all_facts, written
 
 
-def _write_edges(pool: ProcessingPoolManager[Any, Any], local: Worker, edges: Sequence[Edge], settings: Settings,
-                 summary: Summary, separate: bool) -> None:
-    log.info("writing %d resolved edges", len(edges))
-    batches = edge_batches(edges, settings.edge_batch)
-    remote = write_edges_in_process if separate else local.write_edges
+def _write_edges(team: Workforce, edges: Sequence[Edge], written: set[str], settings: Settings,
+                 summary: Summary) -> None:
+    stages = edgeplan.plan(edges, written, settings.edge_batch, team.workers)
+    log.info("writing %d resolved edges in %d stage(s)", len(edges), len(stages))
     failed: list[str] = []
-    for _, out in pool.map_unordered(remote, batches, local=local.write_edges):
-        if isinstance(out, BaseException):
-            if isinstance(out, DatabaseError):
-                summary.counters.connection_failures += 1
-            failed.append(f"{type(out).__name__}: {out}")
-            continue
-        summary.counters.merge(out)
+    for tasks in stages:
+        for _, out in team.write_edges(tasks):
+            if isinstance(out, BaseException):
+                if isinstance(out, DatabaseError):
+                    summary.counters.connection_failures += 1
+                failed.append(f"{type(out).__name__}: {out}")
+                continue
+            summary.counters.merge(out)
     if failed:
-        raise DatabaseError(f"{len(failed)} of {len(batches)} edge batches could not be written ({failed[0]}); "
-                            "run the same command again to finish")
+        raise DatabaseError(f"{len(failed)} edge write task(s) failed ({failed[0]}); run the same command again "
+                            "to finish")
     if summary.counters.edges_dangling:
         text = (f"{summary.counters.edges_dangling} edges were not written because an endpoint is missing from the "
                 "graph (a bug: please report it with the summary)")
@@ -272,6 +259,7 @@ def _check_gil(summary: Summary, at_start: runtime.RuntimeFacts, facts: runtime.
     summary.gil_enabled_at_end = now.gil_enabled
     gil_warning = runtime.gil_reenabled_warning(at_start, now)
     if gil_warning:
+        summary.gil_culprit = runtime.find_gil_culprit()
         log.warning(gil_warning)
         summary.warnings.append(gil_warning)
 

@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from indexer.runtime import INTERPRETER, PROCESS, SEQUENTIAL, THREAD
+from indexer.runtime import DASK, INTERPRETER, PROCESS, SEQUENTIAL, THREAD
 
 try:  # 3.14+
     from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined]
@@ -38,17 +38,22 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _child_init(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+def _child_init(initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]) -> None:
     # Ctrl+C reaches the whole process group; only the parent handles it and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
 
 
+def _ready() -> None:
+    """A task that only proves its worker has started."""
+
+
 class ProcessingPoolManager(Generic[T, R]):
-    def __init__(self, mode: str, workers: int, *, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = ()) -> None:
-        if mode not in (SEQUENTIAL, THREAD, PROCESS, INTERPRETER):
+    def __init__(self, mode: str, workers: int, *, initializer: Callable[..., Any] | None = None,
+                 initargs: tuple[Any, ...] = (), finalizer: Callable[[Any], None] | None = None,
+                 scheduler: str | None = None) -> None:
+        if mode not in (SEQUENTIAL, THREAD, PROCESS, INTERPRETER, DASK):
             raise ValueError(f"unknown execution mode {mode!r}")
         if mode == INTERPRETER and InterpreterPoolExecutor is None:
             raise ValueError("the interpreter mode needs concurrent.futures.InterpreterPoolExecutor (Python 3.14+)")
@@ -56,7 +61,10 @@ class ProcessingPoolManager(Generic[T, R]):
         self.workers = 1 if mode == SEQUENTIAL else max(1, workers)
         self.initializer = initializer
         self.initargs = initargs
+        self.finalizer = finalizer
+        self.scheduler = scheduler
         self.executor: Executor | None = None
+        self.cluster: Any = None  # dask: the DaskCluster the executor belongs to
         self.fallback_reason: str | None = None
         self.stragglers = 0  # worker threads still running after an interrupt
         log.info("executor: %s with %d worker%s", mode, self.workers, "" if self.workers == 1 else "s")
@@ -72,6 +80,23 @@ class ProcessingPoolManager(Generic[T, R]):
         elif self.mode == INTERPRETER:
             self.executor = InterpreterPoolExecutor(self.workers, initializer=self.initializer,
                                                     initargs=self.initargs)
+        elif self.mode == DASK:  # the initializer builds each Dask worker's state; finalizer(state) ends it
+            from indexer.cluster import DaskCluster, WorkerSetupFailed
+
+            if self.initializer is None:
+                raise ValueError("the dask mode needs an initializer that builds each worker's state")
+            self.cluster = DaskCluster(self.workers, self.scheduler, initializer=self.initializer,
+                                       initargs=self.initargs, finalizer=self.finalizer)
+            try:
+                self.executor = self.cluster.start()
+            except WorkerSetupFailed as exc:  # as a broken pool: the work is done here instead
+                self.cluster.close()
+                self.cluster = None
+                self.fallback_reason = f"{type(exc).__name__}: {exc}"
+                log.error("the dask pool broke (%s); running the tasks sequentially in this process", exc)
+            except BaseException:
+                self.cluster.close()
+                raise
         elif self.initializer is not None:
             self.initializer(*self.initargs)
         return self
@@ -82,7 +107,14 @@ class ProcessingPoolManager(Generic[T, R]):
 
     def shutdown(self, interrupted: bool = False) -> None:
         executor, self.executor = self.executor, None
+        cluster, self.cluster = self.cluster, None
         if executor is None:
+            return
+        if cluster is not None:  # dask: cancel what is pending, then close the client (and a LocalCluster)
+            try:
+                executor.shutdown(wait=not interrupted)  # wait=False cancels its futures
+            finally:
+                cluster.close()
             return
         if not interrupted:
             executor.shutdown(wait=True)
@@ -97,16 +129,53 @@ class ProcessingPoolManager(Generic[T, R]):
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             self.stragglers = sum(1 for t in threads if t.is_alive())
 
+    def start_workers(self) -> None:
+        """Wait until each worker of a process or interpreter pool has started (imports and
+        initializer done), so a run's timeline shows start-up as its own phase. A pool that
+        breaks here is handled by the next `map_unordered`."""
+        if self.executor is None or self.mode not in (PROCESS, INTERPRETER, DASK):
+            return
+        try:
+            futures = [self.executor.submit(_ready) for _ in range(self.workers)]
+            for future in futures:
+                future.exception()
+        except BrokenExecutor:
+            pass
+
+    def remote(self, method: str) -> Callable[[T], R]:
+        """dask: a task function that calls `method` of the state each worker's initializer built."""
+        if self.cluster is None:
+            raise RuntimeError("remote() needs a started dask pool")
+        task: Callable[[T], R] = self.cluster.task(method)
+        return task
+
+    def submit(self, fn: Callable[[T], R], task: T) -> Future[R]:
+        """One task: in the pool, or at once in this process when there is none (sequential,
+        or after the pool broke)."""
+        if self.executor is not None:
+            try:
+                return self.executor.submit(fn, task)
+            except BrokenExecutor as exc:
+                self.fallback_reason = f"{type(exc).__name__}: {exc}"
+                log.error("the %s pool broke (%s); running the rest in this process", self.mode, exc)
+                self.shutdown(interrupted=True)
+        future: Future[R] = Future()
+        try:
+            future.set_result(fn(task))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
     def map_unordered(self, fn: Callable[[T], R], tasks: Sequence[T], *, local: Callable[[T], R] | None = None
                       ) -> Iterator[tuple[int, R | BaseException]]:
         """Yield (task index, result or the exception it raised) as tasks finish.
 
-        `fn` runs in the pool's workers; `local` (default `fn`) runs tasks in this process:
-        always in sequential mode, and for the rest of the tasks when the pool breaks.
+        `fn` runs in the pool's workers (in this process for the sequential mode); `local`
+        (default `fn`) runs the tasks left when the pool breaks, here.
         """
         here = local or fn
-        if self.executor is None:
-            yield from self._sequential(here, tasks, range(len(tasks)))
+        if self.executor is None:  # sequential by design runs `fn`; after a break, `local`
+            yield from self._sequential(here if self.fallback_reason else fn, tasks, range(len(tasks)))
             return
         futures: dict[Future[R], int] = {}
         done: set[int] = set()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-SEQUENTIAL, THREAD, PROCESS, INTERPRETER = "sequential", "thread", "process", "interpreter"
+SEQUENTIAL, THREAD, PROCESS, INTERPRETER, DASK = "sequential", "thread", "process", "interpreter", "dask"
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,35 @@ class Decision:
     reason: str
 
 
+@dataclass(frozen=True)
+class CostModel:
+    """What `auto` expects a run to cost, to go parallel only where that pays (seed 000, 9.1).
+
+    Measured on this project's machine (2 cores, the embedded database on the same cores,
+    2026-11-22): a sequential run indexes about `bytes_per_second` of source; a pool of two
+    spawned processes takes `startup["process"]` seconds before its first batch (each worker
+    imports the driver and loads the tokenizer), subinterpreters `startup["interpreter"]`;
+    and parallel workers reach `efficiency` x min(workers, cores) times the sequential speed
+    (the database shares the cores). Parallel is chosen when its estimate beats sequential's
+    by `margin`.
+    """
+
+    bytes_per_second: float = 1_300_000.0
+    startup: tuple[tuple[str, float], ...] = (("thread", 0.05), ("process", 0.8), ("interpreter", 0.6))
+    efficiency: float = 0.75
+    margin: float = 0.15
+
+    def seconds(self, n_bytes: int, mode: str, workers: int, cores: int) -> float:
+        sequential = n_bytes / self.bytes_per_second
+        if mode == SEQUENTIAL:
+            return sequential
+        speedup = max(1.0, self.efficiency * min(workers, cores))
+        return dict(self.startup).get(mode, 1.0) + sequential / speedup
+
+
+COSTS = CostModel()
+
+
 def decide(
     requested: str,
     n_files: int,
@@ -95,17 +124,21 @@ def decide(
     parallel_enabled: bool = True,
     min_files: int = 50,
     facts: RuntimeFacts | None = None,
+    n_bytes: int | None = None,
+    costs: CostModel = COSTS,
 ) -> Decision:
     """The executor to use. Explicit modes are honoured (except `interpreter` where the
-    interpreter lacks it); `auto` follows the seeds' table."""
+    interpreter lacks it); `auto` follows the seeds' table, and on GIL builds goes parallel
+    only when the cost model expects it to pay for its start-up (given `n_bytes`)."""
     facts = facts or RuntimeFacts.current()
     if requested == INTERPRETER and not facts.has_interpreter_pool:
-        fallback = decide("auto", n_files, workers, parallel_enabled=parallel_enabled, min_files=min_files, facts=facts)
+        fallback = decide("auto", n_files, workers, parallel_enabled=parallel_enabled, min_files=min_files, facts=facts,
+                          n_bytes=n_bytes, costs=costs)
         return Decision(fallback.mode, fallback.workers,
                         f"interpreter pools need Python 3.14+ (this is {facts.label}); {fallback.reason}")
     if requested == SEQUENTIAL:
         return Decision(SEQUENTIAL, 1, "sequential requested")
-    if requested in (THREAD, PROCESS, INTERPRETER):
+    if requested in (THREAD, PROCESS, INTERPRETER, DASK):
         return Decision(requested, workers, f"{requested} requested")
     if not parallel_enabled:
         return Decision(SEQUENTIAL, 1, "PARALLEL_INDEXING_ENABLED=false")
@@ -113,13 +146,21 @@ def decide(
         return Decision(SEQUENTIAL, 1, "one worker configured")
     if n_files < min_files:
         return Decision(SEQUENTIAL, 1, f"{n_files} files is below MIN_FILES_FOR_PARALLEL={min_files}")
-    if facts.free_threading_build and not facts.gil_enabled:
-        return Decision(THREAD, workers, f"free-threaded {facts.label} with the GIL disabled")
     if facts.free_threading_build:
-        return Decision(THREAD, workers,
-                        f"free-threaded {facts.label} but the GIL is enabled (PYTHON_GIL=1 or an extension); "
-                        "keeping threads")
-    return Decision(PROCESS, workers, f"{facts.label} has the GIL: processes give parallelism")
+        mode, why = THREAD, (f"free-threaded {facts.label} with the GIL disabled" if not facts.gil_enabled else
+                             f"free-threaded {facts.label} but the GIL is enabled (PYTHON_GIL=1 or an extension); "
+                             "keeping threads")
+    else:
+        mode, why = PROCESS, f"{facts.label} has the GIL: processes give parallelism"
+    if n_bytes is None:
+        return Decision(mode, workers, why)
+    alone = costs.seconds(n_bytes, SEQUENTIAL, 1, facts.cpu_count)
+    together = costs.seconds(n_bytes, mode, workers, facts.cpu_count)
+    estimate = (f"{n_bytes / 1e6:.1f} MB of code: about {alone:.1f}s sequential, {together:.1f}s with {workers} "
+                f"{mode} workers on {facts.cpu_count} cores")
+    if together < alone * (1 - costs.margin):
+        return Decision(mode, workers, f"{why}; {estimate}")
+    return Decision(SEQUENTIAL, 1, f"{estimate}: too little work to pay for the workers' start-up")
 
 
 def gil_reenabled_warning(at_start: RuntimeFacts, now: RuntimeFacts | None = None) -> str | None:

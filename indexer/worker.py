@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from indexer.config import Settings
-from indexer.model import BatchResult, Counters, Edge, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
+from indexer.model import BatchResult, Counters, EdgeBatch, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
 from indexer.parse import parse_file
 
 if TYPE_CHECKING:
@@ -125,25 +125,32 @@ class Worker:
             nodes = [n for p in fresh for n in p.nodes]
             defines = [e for p in fresh for e in p.defines]
 
-            def work(tx: neo4j.ManagedTransaction) -> int:
-                if changed:
-                    write.tx_delete_paths(tx, changed)
-                write.tx_write_nodes(tx, nodes)
-                return write.tx_write_edges(tx, defines)
+            def replace(tx: neo4j.ManagedTransaction, gone: list[str]) -> int:
+                """Delete what is stored of these files, then CREATE their nodes and edges."""
+                if gone:
+                    write.tx_delete_paths(tx, gone)
+                write.tx_write_nodes(tx, nodes, create=True)
+                return write.tx_write_edges(tx, defines, create=True)
 
-            matched = store.write(f"writing {len(fresh)} files ({fresh[0].relpath} ...)", work) if fresh else 0
-            written = {p.relpath for p in fresh}
-            c.nodes_written += len(nodes)
-            c.edges_written += matched
-            c.edges_dangling += len(defines) - matched
-            c.files_indexed += len(written)
-            c.files_unchanged += sum(1 for p in parsed if p.relpath not in written)
-            kept = [p for p in parsed if p.relpath in written or stored.get(p.facts.module_id) == p.fingerprint]
+            matched = 0
+            if fresh:  # a later attempt deletes every file of the batch: the first may have committed
+                matched = store.write_first_then_safe(
+                    f"writing {len(fresh)} files ({fresh[0].relpath} ...)",
+                    lambda tx: replace(tx, changed), lambda tx: replace(tx, [p.relpath for p in fresh]))
         except DatabaseError as exc:
             c.connection_failures += 1
             result.errors.extend(FileError(p.relpath, ErrorKind.WRITE, str(exc)) for p in parsed)
-            kept = []
+            result.counters = c
+            return result
+        written = {p.relpath for p in fresh}
+        c.nodes_written += len(nodes)
+        c.edges_written += matched
+        c.edges_dangling += len(defines) - matched
+        c.files_indexed += len(written)
+        c.files_unchanged += sum(1 for p in parsed if p.relpath not in written)
+        kept = [p for p in parsed if p.relpath in written or stored.get(p.facts.module_id) == p.fingerprint]
         result.facts = [p.facts for p in kept]
+        result.written = sorted(p.facts.module_id for p in fresh)
         c.lines += sum(len(p.lines) for p in kept)
         result.counters = c
         return result
@@ -168,23 +175,37 @@ class Worker:
             ok.append(p)
         return ok
 
-    def write_edges(self, edges: Sequence[Edge]) -> Counters:
+    def write_edges_again(self, task: Sequence[EdgeBatch]) -> Counters:
+        """`write_edges` for a task that may have run elsewhere already: MERGE, never CREATE."""
+        return self.write_edges([EdgeBatch(b.edges, False) for b in task])
+
+    def write_edges(self, task: Sequence[EdgeBatch]) -> Counters:
+        """Write batches of resolved edges, one after another."""
         store = self.store.child()
-        matched = store.write_edges(edges)
-        store.counters.edges_written += matched
-        store.counters.edges_dangling += len(edges) - matched
+        for batch in task:
+            matched = store.write_edges(batch.edges, create=batch.create)
+            store.counters.edges_written += matched
+            store.counters.edges_dangling += len(batch.edges) - matched
         return store.counters
 
 
-# -- worker processes ------------------------------------------------------------------------
+# -- worker processes -----------------------------------------------------------------------------
+# A process pool can only run module-level functions, and its initializer can only leave state
+# in the process: each worker process keeps its one Worker here (Dask workers keep theirs on a
+# worker plugin instead: `indexer.cluster`).
 _process_worker: Worker | None = None
+
+
+def new_worker(config: WorkerConfig) -> Worker:
+    """A worker of a separate process (a pool's or a Dask cluster's): its own store and driver."""
+    quiet_syntax_warnings()
+    return Worker(config)
 
 
 def start_process_worker(config: WorkerConfig) -> None:
     """The initializer of a worker process: its one Worker, closed when the process exits."""
     global _process_worker
-    quiet_syntax_warnings()
-    _process_worker = Worker(config)
+    _process_worker = new_worker(config)
     try:
         import multiprocessing.util as mp_util
 
@@ -203,5 +224,5 @@ def index_batch_in_process(batch: Sequence[SourceFile]) -> BatchResult:
     return _current().index_batch(batch)
 
 
-def write_edges_in_process(edges: Sequence[Edge]) -> Counters:
-    return _current().write_edges(edges)
+def write_edges_in_process(task: Sequence[EdgeBatch]) -> Counters:
+    return _current().write_edges(task)

@@ -1,6 +1,11 @@
 """The Cypher the indexer writes: schema, nodes, edges and deletions, as transaction functions.
 
-Batched with `UNWIND`, keyed by stable ids, so re-indexing is idempotent. Labels and
+Batched with `UNWIND`, keyed by stable ids, so re-indexing is idempotent. Nodes and edges of
+files known to be absent from the graph (new files, or changed files deleted earlier in the
+same transaction) are CREATEd: on the embedded server that costs about half the server CPU of
+MERGE, which first looks each one up. Everything else is MERGEd, and so is any attempt after
+the first of a transaction (its first attempt may have committed before the connection was
+lost), which keeps retries from writing anything twice. Labels and
 relationship types come from the fixed tuples in `indexer.model` and are checked before they
 are put into a statement; every value travels as a query parameter. `GraphStore` runs these
 inside managed transactions with retries.
@@ -64,27 +69,32 @@ def tx_delete_paths(tx: neo4j.ManagedTransaction, paths: Sequence[str]) -> None:
         tx.run(f"MATCH (n:{label}) WHERE n.path IN $paths DETACH DELETE n", paths=list(paths)).consume()
 
 
-def tx_write_nodes(tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord]) -> int:
+def tx_write_nodes(tx: neo4j.ManagedTransaction, nodes: Sequence[NodeRecord], *, create: bool = False) -> int:
+    """CREATE (nodes known to be absent) or MERGE the nodes, one statement per label."""
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for node in nodes:
         by_label[node.label].append(node.props)
     for label in LABELS:
         rows = by_label.get(label)
         if rows:
-            tx.run(f"UNWIND $rows AS r MERGE (n:{check_label(label)} {{id: r.id}}) SET n = r", rows=rows).consume()
+            query = (f"UNWIND $rows AS r CREATE (n:{check_label(label)}) SET n = r" if create else
+                     f"UNWIND $rows AS r MERGE (n:{check_label(label)} {{id: r.id}}) SET n = r")
+            tx.run(query, rows=rows).consume()
     return len(nodes)
 
 
-def tx_write_edges(tx: neo4j.ManagedTransaction, edges: Sequence[Edge]) -> int:
-    """MERGE the edges; returns how many found both endpoints (the rest are dangling)."""
+def tx_write_edges(tx: neo4j.ManagedTransaction, edges: Sequence[Edge], *, create: bool = False) -> int:
+    """CREATE (edges known to be absent) or MERGE the edges, one statement per type and
+    endpoint labels; returns how many found both endpoints (the rest are dangling)."""
     matched = 0
     groups: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
     for e in edges:
         groups[(e.type, e.src_label, e.dst_label)].append({"s": e.src, "d": e.dst})
+    verb = "CREATE" if create else "MERGE"
     for (kind, src, dst), rows in sorted(groups.items()):
         record = tx.run(
             f"UNWIND $rows AS r MATCH (a:{check_label(src)} {{id: r.s}}) MATCH (b:{check_label(dst)} {{id: r.d}}) "
-            f"MERGE (a)-[:{check_type(kind)}]->(b) RETURN count(*) AS n",
+            f"{verb} (a)-[:{check_type(kind)}]->(b) RETURN count(*) AS n",
             rows=rows,
         ).single()
         matched += int(record["n"]) if record else 0

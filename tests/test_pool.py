@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -47,3 +49,33 @@ def test_sequential_runs_initializer_here_and_unknown_mode_fails() -> None:
     assert calls == [1]
     with pytest.raises(ValueError, match="unknown execution mode"):
         ProcessingPoolManager("fibers", 2)
+
+
+def broken_initializer() -> None:
+    raise ImportError("this module does not support loading in subinterpreters")  # what numpy said on 3.14
+
+
+INTERPRETER_POOL = pytest.mark.skipif(
+    sys.version_info < (3, 14),
+    reason="InterpreterPoolExecutor needs Python 3.14+ (tested on 3.14 by the tox py314 env and CI)")
+DASK = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                          reason="--mode dask needs the 'dask' extra: pip install 'codegraph[dask]'")
+
+
+@pytest.mark.parametrize("mode", ["thread", "process", pytest.param("interpreter", marks=INTERPRETER_POOL),
+                                  pytest.param("dask", marks=DASK)])
+def test_a_failing_initializer_finishes_every_task_in_this_process(mode: str) -> None:
+    tasks = list(range(6))
+    local_calls: list[int] = []
+
+    def local(x: int) -> int:
+        local_calls.append(x)
+        return x + 100
+
+    with ProcessingPoolManager(mode, 2, initializer=broken_initializer) as pool:
+        pool.start_workers()
+        out = dict(pool.map_unordered(die_on_five, tasks, local=local))
+        assert pool.fallback_reason is not None
+        assert "Broken" in pool.fallback_reason or "WorkerSetupFailed" in pool.fallback_reason
+    assert out == {i: i + 100 for i in tasks}
+    assert sorted(local_calls) == tasks  # every task, once, in this process

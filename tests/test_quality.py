@@ -34,6 +34,8 @@ def test_the_harness_uses_only_the_indexers_public_api() -> None:
 
     wrong = []
     for path in sorted((ROOT / "harness" / "codegraph_harness").rglob("*.py")):
+        if path.name == "plants.py":  # plants patch regressions into the internals, on purpose
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("indexer"):
                 if node.module != "indexer":

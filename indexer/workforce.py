@@ -1,0 +1,133 @@
+"""Who does a run's work in each execution mode: the pools and what runs in them.
+
+- sequential, thread: this process's `Worker` (threads share its driver);
+- process: worker processes, each with a `Worker` of its own (`worker.start_process_worker`);
+- dask: the same tasks on a Dask cluster's worker processes (`cluster`);
+- interpreter: subinterpreters parse (stdlib-only code: tiktoken, numpy and the neo4j Rust
+  extension cannot load there), and threads of this interpreter count tokens and write — as
+  the parse results arrive, so both run at once. Edges are written by those threads too.
+
+Every pool falls back to this process when it breaks (`pool.ProcessingPoolManager`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from types import TracebackType
+from typing import Any
+
+from indexer import runtime
+from indexer.model import BatchResult, EdgeBatch, ParsedBatch, SourceFile
+from indexer.pool import ProcessingPoolManager
+from indexer.worker import (
+    Worker,
+    WorkerConfig,
+    index_batch_in_process,
+    new_worker,
+    parse_batch,
+    quiet_syntax_warnings,
+    start_process_worker,
+    write_edges_in_process,
+)
+
+Outcome = tuple[int, Any]  # (task index, its result or the exception it raised)
+
+
+class Workforce:
+    def __init__(self, mode: str, workers: int, config: WorkerConfig, local: Worker) -> None:
+        self.mode, self.local, self.config = mode, local, config
+        self.writers: ProcessingPoolManager[Any, Any] | None = None
+        if mode == runtime.PROCESS:
+            self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=start_process_worker,
+                                                        initargs=(config,))
+        elif mode == runtime.DASK:  # each Dask worker keeps a Worker on its plugin
+            self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=new_worker, initargs=(config,),
+                                                        finalizer=Worker.close, scheduler=config.settings.scheduler)
+        elif mode == runtime.INTERPRETER:
+            self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=quiet_syntax_warnings)
+            self.writers = ProcessingPoolManager[Any, Any](runtime.THREAD, workers)
+        else:
+            self.pool = ProcessingPoolManager[Any, Any](mode, workers)
+
+    @property
+    def workers(self) -> int:
+        return self.pool.workers
+
+    @property
+    def separate(self) -> bool:
+        """Workers that are not threads of this process, and take a moment to start."""
+        return self.mode in (runtime.PROCESS, runtime.INTERPRETER, runtime.DASK)
+
+    @property
+    def fallback_reason(self) -> str | None:
+        return self.pool.fallback_reason or (self.writers.fallback_reason if self.writers else None)
+
+    @property
+    def stragglers(self) -> int:
+        return self.pool.stragglers + (self.writers.stragglers if self.writers else 0)
+
+    def __enter__(self) -> Workforce:
+        self.pool.__enter__()
+        if self.writers:
+            self.writers.__enter__()
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if self.writers:
+                self.writers.__exit__(t, e, tb)
+        finally:
+            self.pool.__exit__(t, e, tb)
+
+    def start_workers(self) -> None:
+        self.pool.start_workers()
+
+    def _task(self, method: str, in_process: Callable[[Any], Any], here: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """What the pool's workers run: a module-level function in worker processes (their Worker
+        is a process global), a method of the Worker on each Dask worker's plugin, else ours."""
+        if self.mode == runtime.PROCESS:
+            return in_process
+        if self.mode == runtime.DASK and self.pool.cluster is not None:  # (None: it broke at start)
+            return self.pool.remote(method)
+        return here
+
+    # -- work ----------------------------------------------------------------------------------
+    def index(self, batches: Sequence[Sequence[SourceFile]]) -> Iterator[Outcome]:
+        """Parse and write each batch; yields (batch index, BatchResult or exception)."""
+        if self.writers is None:
+            remote = self._task("index_batch", index_batch_in_process, self.local.index_batch)
+            yield from self.pool.map_unordered(remote, batches, local=self.local.index_batch)
+            return
+        settings = self.config.settings
+        parse = functools.partial(parse_batch, max_bytes=settings.max_file_bytes, salt=self.config.salt,
+                                  keep_text=settings.embed.mode != "none")
+        writing: dict[int, Future[BatchResult]] = {}
+        for index, parsed in self.pool.map_unordered(parse, batches):
+            if isinstance(parsed, BaseException):
+                yield index, parsed
+                continue
+            assert isinstance(parsed, ParsedBatch)
+            writing[index] = self.writers.submit(self.local.write_batch, parsed)
+            yield from self._finished(writing)
+        yield from self._finished(writing, wait=True)
+
+    @staticmethod
+    def _finished(writing: dict[int, Future[BatchResult]], wait: bool = False) -> Iterator[Outcome]:
+        for index in [i for i, f in writing.items() if wait or f.done()]:
+            future = writing.pop(index)
+            try:
+                yield index, future.result()
+            except Exception as exc:  # isolated per batch, as in the pools
+                yield index, exc
+
+    def write_edges(self, tasks: Sequence[Sequence[EdgeBatch]]) -> Iterator[Outcome]:
+        """Write tasks of edge batches; yields (task index, Counters or exception)."""
+        pool = self.writers or self.pool
+        if self.mode == runtime.DASK:  # the cluster may run a task twice (a lost worker): nothing may be CREATEd
+            tasks = [[EdgeBatch(b.edges, False) for b in task] for task in tasks]
+        remote = self._task("write_edges", write_edges_in_process, self.local.write_edges)
+        # a task run here after a pool broke may have committed there first: MERGE only
+        yield from pool.map_unordered(remote, tasks, local=self.local.write_edges_again)
+
