@@ -5,37 +5,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from codegraph_harness import corpus as corpora
 
-EXIT_NOGO = 1
+EXIT_NOGO, EXIT_USAGE = 1, 2
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("corpus", parents=[common], help="codebases for benchmarks: list, or make one")
     p.add_argument("action", choices=("list", "make"))
-    p.add_argument("name", nargs="?", help="preset (small, medium, large, xlarge), stdlib, or an sdist")
+    p.add_argument("name", nargs="?", help="a preset (see `list`), stdlib, or an sdist")
     p.add_argument("dir", nargs="?", help="for make: where to write a synthetic preset")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bad-share", type=float, default=0.0, help="share of deliberately broken files (0..0.5)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_corpus)
 
-    p = sub.add_parser("bench", parents=[common], help="run the benchmark matrix on this interpreter")
-    p.add_argument("--quick", action="store_true",
-                   help="medium (2 repeats) + stdlib (1 repeat): under 5 minutes on 2 cores")
-    p.add_argument("--corpora", help="comma-separated corpora (default: medium,stdlib,large,xlarge)")
+    p = sub.add_parser("bench", parents=[common], help="run the benchmark matrix on this interpreter, then the report")
+    p.add_argument("--quick", action="store_true", help="the quick plan: about 5 minutes on 2 cores")
+    p.add_argument("--self-test", action="store_true",
+                   help="plant regressions and check that each one turns the verdict to NO-GO on its criterion")
+    p.add_argument("--scenario", action="append", help="with --self-test: only these scenarios")
+    p.add_argument("--corpora", help="comma-separated corpora (replaces the plan's)")
     p.add_argument("--modes", help="comma-separated modes (default: sequential,thread,process,auto)")
-    p.add_argument("--workers", help="comma-separated worker counts (default: 2,4)")
-    p.add_argument("--repeat", type=int, help="repeats per cell (default 3, quick 2)")
+    p.add_argument("--workers", help="comma-separated worker counts")
+    p.add_argument("--repeat", type=int, help="repeats per corpus")
     p.add_argument("--no-leak-check", action="store_true")
     p.add_argument("--reliability", action="store_true", help="add faults, a server restart and bad input")
     p.add_argument("--reliability-only", action="store_true", help="only the reliability scenarios")
     p.add_argument("--results", default="results", help="folder of run folders (default: results)")
     p.add_argument("--run-id", help="add to this run folder (default: a new one)")
     p.add_argument("--graphdb", default=None, help="auto, external, neo4j-container or embedded")
+    p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    p.add_argument("--strict", action="store_true", help="exit 1 when the verdict is NO-GO")
     p.add_argument("--not-run", metavar="LABEL", help="only record that interpreter LABEL was not run")
     p.add_argument("--reason", default="interpreter not found", help="with --not-run")
     p.set_defaults(func=cmd_bench)
@@ -60,13 +68,13 @@ def cmd_corpus(args: argparse.Namespace) -> int:
                 print(f"{r['name']:<8} {r['kind']:<9} {detail}")
         return 0
     if not args.name:
-        raise SystemExit("codegraph corpus make: name a corpus (see `codegraph corpus list`)")
+        return _usage("codegraph corpus make: name a corpus (see `codegraph corpus list`)")
     if not 0.0 <= args.bad_share <= 0.5:
-        raise SystemExit("codegraph corpus make: --bad-share must be between 0 and 0.5")
+        return _usage("codegraph corpus make: --bad-share must be between 0 and 0.5")
     if args.dir and args.name in corpora.PRESETS:
         target = Path(args.dir)
         if target.exists() and any(target.iterdir()):
-            raise SystemExit(f"codegraph corpus make: {target} is not empty")
+            return _usage(f"codegraph corpus make: {target} is not empty")
         made = corpora.generate(args.name, target, seed=args.seed, bad_share=args.bad_share)
     else:
         made = corpora.get(args.name, seed=args.seed, bad_share=args.bad_share)
@@ -78,60 +86,116 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    import os
-    import sys
-    import tempfile
-    from dataclasses import replace
+def _usage(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
 
-    from codegraph_harness import records as results
-    from codegraph_harness.databases.providers import provision
+
+def _plan(args: argparse.Namespace) -> Any:
     from codegraph_harness.verdict import bench
 
-    root = Path(args.results)
-    run_dir = root / (args.run_id or results.new_run_id())
-    if args.not_run:
-        path = bench.not_run(run_dir, args.not_run, args.reason)
-        print(f"recorded {args.not_run}: not run: {args.reason} ({path})")
-        return 0
     plan = bench.QUICK if args.quick else bench.FULL
+    modes = args.modes.split(",") if args.modes else None
+    workers = [int(w) for w in args.workers.split(",")] if args.workers else None
+    if modes or workers:
+        plan = plan.with_modes(modes or bench.PARALLEL, workers or [2])
     if args.corpora:
-        plan = replace(plan, corpora=args.corpora.split(","), heavy={}, repeats={})
-    if args.modes:
-        plan = replace(plan, modes=args.modes.split(","), heavy={})
-    if args.workers:
-        plan = replace(plan, workers=[int(w) for w in args.workers.split(",")])
+        names = args.corpora.split(",")
+        known = {c.name: c for c in plan.corpora}
+        default = next(c for c in plan.corpora if len(c.cells) > 2)
+        plan = replace(plan, corpora=[known.get(n, replace(default, name=n)) for n in names])
     if args.repeat:
-        plan = replace(plan, repeat=args.repeat, repeats={})
+        plan = replace(plan, corpora=[replace(c, repeats=args.repeat) for c in plan.corpora])
     if args.no_leak_check:
         plan = replace(plan, leak_corpus=None)
     if args.reliability or args.reliability_only:
         plan = replace(plan, reliability=True)
     if args.reliability_only:
-        plan = replace(plan, corpora=[], small_corpus=None, leak_corpus=None)
-    plan = bench.with_interpreter_pool(plan)
+        plan = replace(plan, corpora=[], leak_corpus=None)
+    return plan
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from codegraph_harness import records
+    from codegraph_harness.databases.providers import ProviderUnavailable, provision
+    from codegraph_harness.verdict import bench
+
+    root = Path(args.results)
+    run_dir = root / (args.run_id or records.new_run_id())
+    label = bench.label_of(sys.executable)
+    if args.not_run:
+        path = records.write(run_dir, records.NotRun(args.not_run, args.reason), label=f"{args.not_run}-not-run")
+        print(f"recorded {args.not_run}: not run: {args.reason} ({path})")
+        return 0
+    if not args.no_report and not args.self_test:
+        from codegraph_harness.verdict.report import ReportError, require_plots
+
+        try:
+            require_plots()  # say now, not after the bench, that the report cannot be drawn here
+        except ReportError as exc:
+            return _usage(f"codegraph bench: {exc}; or pass --no-report and run `codegraph report` where it is "
+                          "installed")
     kind = args.graphdb or os.environ.get("CODEGRAPH_GRAPHDB", "auto")
     with tempfile.TemporaryDirectory(prefix="codegraph-bench-") as tmp:
-        provisioned = provision(kind, Path(tmp))
         try:
-            print(f"bench run {run_dir} on {provisioned.db.provider} {provisioned.db.flavour} "
-                  f"{provisioned.db.version} with {sys.executable}", flush=True)
-            records = bench.run_plan(provisioned.db, plan, run_dir, progress=lambda m: print(m, flush=True))
+            provisioned = provision(kind, Path(tmp))
+        except ProviderUnavailable as exc:
+            print(f"codegraph bench: no graph database: {exc}", file=sys.stderr)
+            return 1
+        try:
+            db = provisioned.db
+            print(f"bench run {run_dir} on {db.provider} {db.flavour} {db.version} with {sys.executable}", flush=True)
+            if args.self_test:
+                return _self_test(db, args, run_dir, label)
+            plan, skipped = bench.for_this_interpreter(_plan(args))
+            for item in skipped:
+                records.write(run_dir, item, label=f"{label}-not-run-{item.mode}")
+            done = bench.Bench(db, run_dir, label, progress=lambda m: print(m, flush=True)).run(plan)
         finally:
             provisioned.stop()
-    failed = [r for r in records if r.get("kind") == "failed"]
-    print(f"{len(records)} records in {run_dir} ({len(failed)} failed); `codegraph report {run_dir}` next")
-    return 1 if failed else 0
+    failed = [r for r in done if isinstance(r, records.FailedRun)]
+    print(f"{len(done)} records in {run_dir} ({len(failed)} runs did not complete)")
+    if args.no_report:
+        print(f"report: `codegraph report {run_dir}`")
+        return 0
+    return _report(run_dir, None, args.strict)
+
+
+def _self_test(db: Any, args: argparse.Namespace, run_dir: Path, label: str) -> int:
+    from codegraph_harness.verdict import selftest
+
+    scenarios = [selftest.scenario_named(n) for n in args.scenario] if args.scenario else selftest.SCENARIOS
+    outcomes = []
+    for scenario in scenarios:
+        print(f"self-test: {scenario.name} ({scenario.what})", flush=True)
+        outcomes.append(selftest.run_scenario(db, scenario, run_dir, label, os.cpu_count() or 1,
+                                              progress=lambda m: print("  " + m, flush=True)))
+    print("\nself-test results (each folder of " + str(run_dir) + " can be reported with `codegraph report`):")
+    for o in outcomes:
+        print("  " + o.line())
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+def _report(run_dir: Path, criteria_path: Path | None, strict: bool) -> int:
+    from codegraph_harness.records import RecordError
+    from codegraph_harness.verdict import criteria
+    from codegraph_harness.verdict.report import ReportError, build
+
+    try:
+        built = build(run_dir, criteria_path or criteria.DEFAULT)
+    except (ReportError, RecordError, criteria.CriteriaError) as exc:
+        print(f"codegraph report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for w in built.warnings:
+        print(f"warning: {w}")
+    print(f"verdict: {built.verdict} ({built.markdown}, {built.html})")
+    for v in built.verdicts:
+        print(f"  {v.status:<12} {v.title}: {v.detail}")
+    return EXIT_NOGO if strict and built.verdict == criteria.NOGO else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from codegraph_harness.verdict import criteria, report
-
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():
-        raise SystemExit(f"codegraph report: {run_dir} is not a run folder")
-    built = report.build(run_dir, Path(args.criteria) if args.criteria else criteria.DEFAULT)
-    print(f"{built.verdict}: {built.markdown} and {built.html}")
-    for v in built.verdicts:
-        print(f"  {v.status:<12} {v.title}: {v.detail}")
-    return EXIT_NOGO if args.strict and built.verdict == criteria.NOGO else 0
+        return _usage(f"codegraph report: {run_dir} is not a run folder")
+    return _report(run_dir, Path(args.criteria) if args.criteria else None, args.strict)

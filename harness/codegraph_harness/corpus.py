@@ -20,10 +20,10 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indexer import discover
+from indexer import list_files
 
 GENERATOR_VERSION = 1
-PRESETS: dict[str, int] = {"small": 30, "medium": 300, "large": 1500, "xlarge": 12000}
+PRESETS: dict[str, int] = {"small": 30, "small60": 60, "small99": 99, "medium": 300, "large": 1500, "xlarge": 12000}
 SDISTS: dict[str, str] = {"django": "django==5.2.8", "requests": "requests==2.32.3"}
 MODULES_PER_PACKAGE = 12
 
@@ -57,7 +57,7 @@ def describe(name: str, path: Path, kind: str) -> Corpus:
     exactly the files the indexer's discovery finds (the stdlib's site-packages excluded)."""
     digest = hashlib.sha256()
     files = lines = size = 0
-    found, _ = discover(path)
+    found, _ = list_files(path)
     for src in found:
         try:
             with open(src.path, "rb") as fh:

@@ -17,11 +17,13 @@ import neo4j
 import pytest
 
 from codegraph_harness import corpus as corpora
-from codegraph_harness import records as results
+from codegraph_harness import records
 from codegraph_harness.databases.providers import PROVIDERS, GraphDB, ProviderUnavailable, provision
 from codegraph_harness.databases.shared import shared_graphdb
-from codegraph_harness.measuring.measure import measure_run
+from codegraph_harness.measuring.measure import RunSpec, measure_run
+from codegraph_harness.records import FailedRun, RunRecord
 from codegraph_harness.verdict import table
+from indexer import RuntimeFacts
 
 RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 RUN_DIR = pytest.StashKey[Path]()
@@ -61,10 +63,11 @@ def pytest_testnodedown(node: Any, error: Any) -> None:  # pytest-xdist's hook: 
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    records = config.stash.get(RECORDS, [])
-    if records:
+    stashed = config.stash.get(RECORDS, [])
+    if stashed:
+        kinds: dict[str, Any] = {"run": RunRecord, "failed": FailedRun}
         terminalreporter.section("codegraph bench")
-        terminalreporter.write_line(table.render(records))
+        terminalreporter.write_line(table.render([kinds[d["kind"]].from_json(d["record"]) for d in stashed]))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -122,24 +125,25 @@ def corpus() -> Callable[..., corpora.Corpus]:
 
 @pytest.fixture
 def index_run(request: pytest.FixtureRequest, graphdb: GraphDB,
-              bench_options: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+              bench_options: dict[str, Any]) -> Callable[..., RunRecord | FailedRun]:
     """index_run(corpus, mode, workers=2) -> the measured record of one run in a fresh subprocess,
     into an empty graph. Records reach the terminal table, --bench-results and, when the test uses
     pytest-benchmark's `benchmark` fixture, its extra_info."""
     config = request.config
 
-    def run(corpus: corpora.Corpus, mode: str, workers: int = 2, **kwargs: Any) -> dict[str, Any]:
-        record = measure_run(graphdb, corpus, mode, workers, **kwargs)
-        config.stash[RECORDS].append({k: v for k, v in record.items() if k != "rss_timeline"})
+    def run(corpus: corpora.Corpus, mode: str, workers: int = 2, **kwargs: Any) -> RunRecord | FailedRun:
+        spec = RunSpec(corpus, mode, workers, RuntimeFacts.current().label, **kwargs)
+        record = measure_run(graphdb, spec)
+        data = record.to_json()
+        data.pop("timeline", None)
+        config.stash[RECORDS].append({"kind": record.kind, "record": data})
         if bench_options["results"] is not None:
-            run_dir = bench_options["results"]
-            results.write_record(run_dir, record, label=f"{corpus.name}-{mode}-{workers}")
-        if "benchmark" in request.fixturenames:
-            key = f"{corpus.name}/{mode}/{workers}"
+            records.write(bench_options["results"], record, label=f"{corpus.name}-{mode}-{workers}")
+        if "benchmark" in request.fixturenames and isinstance(record, RunRecord):
             extra = request.getfixturevalue("benchmark").extra_info
-            extra[key] = {"files_per_s": record["files_per_s"], "index_seconds": record["index_seconds"],
-                          "peak_rss": record["peak_rss"], "max_connections": record["connections"]["max_open"],
-                          "digest": (record["graph"] or {}).get("digest")}
+            extra[f"{corpus.name}/{mode}/{workers}"] = {
+                "index_seconds": record.index_seconds, "peak_rss": record.peak_rss,
+                "max_connections": record.max_connections, "digest": record.graph.digest if record.graph else None}
         return record
 
     return run

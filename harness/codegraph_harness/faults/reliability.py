@@ -17,19 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from codegraph_harness import corpus as corpora
-from codegraph_harness import records as results
+from codegraph_harness import records
 from codegraph_harness.databases.providers import GraphDB
 from codegraph_harness.faults import badinput
 from codegraph_harness.faults import scenarios as faults
 from codegraph_harness.faults.proxy import FaultProxy
 from codegraph_harness.measuring.measure import child_env
-from indexer import EmbeddedServer
+from codegraph_harness.records import BadInputRecord, FaultRecord, Record
+from indexer import EmbeddedServer, redact_text
 
 MODES = [("sequential", 1), ("thread", 2), ("process", 2)]
 
 
-def run(db: GraphDB, run_dir: Path, label: str, progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
+def run(db: GraphDB, run_dir: Path, label: str, progress: Callable[[str], None] = print) -> list[Record]:
+    out: list[Record] = []
     medium = corpora.synthetic("medium").path
     with db.fresh() as target:
         code, _, err, _ = faults.run_index(target, medium, "sequential", 1, timeout=600)
@@ -42,15 +43,15 @@ def run(db: GraphDB, run_dir: Path, label: str, progress: Callable[[str], None] 
             with db.fresh() as target:
                 outcome = faults.scenario(target, medium, mode, workers, fault, clean,
                                           upstream_port=int(target.uri.rsplit(":", 1)[1]))
-            records.append(_write(run_dir, label, {"kind": "fault", **outcome.to_dict()}))
+            out.append(_write(run_dir, FaultRecord(label, **outcome.to_dict())))
     if db.provider == "embedded":
         for mode, workers in MODES:
             progress(f"[{label}] server killed and restarted in {mode} x{workers}")
-            records.append(_write(run_dir, label, {"kind": "fault", **restart(medium, mode, workers, clean)}))
+            out.append(_write(run_dir, FaultRecord(label, **restart(medium, mode, workers, clean))))
     for mode, workers in MODES:
         progress(f"[{label}] bad input in {mode} x{workers}")
-        records.append(_write(run_dir, label, bad_input(db, mode, workers)))
-    return records
+        out.append(_write(run_dir, bad_input(db, label, mode, workers)))
+    return out
 
 
 def restart(root: str, mode: str, workers: int, clean: str) -> dict[str, Any]:
@@ -86,26 +87,23 @@ def restart(root: str, mode: str, workers: int, clean: str) -> dict[str, Any]:
     return outcome.to_dict()
 
 
-def bad_input(db: GraphDB, mode: str, workers: int) -> dict[str, Any]:
-    """The bad-input tree through the CLI; `vanishing.py` is removed by a discovery hook run
-    in the child (discovery happens before any worker starts)."""
+def bad_input(db: GraphDB, label: str, mode: str, workers: int) -> BadInputRecord:
+    """The bad-input tree through the CLI; `vanishing.py` is removed right after discovery
+    (before any worker starts) by the `vanish-after-discovery` plant."""
     with db.fresh() as target, tempfile.TemporaryDirectory(prefix="codegraph-bad-") as tmp:
         root = badinput.build(Path(tmp) / "tree")
-        code = ("import sys, pathlib; from indexer import pipeline, cli; real = pipeline.discover\n"
-                "def hook(p):\n    out = real(p); (pathlib.Path(p) / 'vanishing.py').unlink(); return out\n"
-                "pipeline.discover = hook; sys.exit(cli.main(sys.argv[1:]))")
-        env = child_env(target)
-        out = subprocess.run([sys.executable, "-c", code, "index", str(root), "--json", "--mode", mode,
-                              "--workers", str(workers)], env=env, capture_output=True, text=True, timeout=600)
+        env = child_env(target, {"CODEGRAPH_PLANT": "vanish-after-discovery"})
+        out = subprocess.run([sys.executable, "-m", "codegraph_harness.faults.plants", "index", str(root), "--json",
+                              "--mode", mode, "--workers", str(workers)], env=env, capture_output=True, text=True,
+                             timeout=600)
     summary = json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
     got = {e["path"]: e["type"] for e in summary.get("errors", [])}
-    return {"kind": "bad-input", "mode": mode, "workers": workers, "inputs": badinput.names(),
-            "exit_code": out.returncode, "errors": got, "indexed": summary.get("files_indexed"),
-            "as_expected": got == badinput.EXPECTED and summary.get("files_indexed") == badinput.INDEXED,
-            "crashed": out.returncode not in (0,), "stderr": out.stderr.strip()[-500:] if out.returncode else ""}
+    return BadInputRecord(label, mode, workers, badinput.names(), out.returncode, got, summary.get("files_indexed"),
+                          got == badinput.EXPECTED and summary.get("files_indexed") == badinput.INDEXED,
+                          redact_text(out.stderr.strip()[-500:], (db.password,)) if out.returncode else "")
 
 
-def _write(run_dir: Path, label: str, record: dict[str, Any]) -> dict[str, Any]:
-    record["interpreter"] = label
-    results.write_record(run_dir, record, label=f"{label}-{record['kind']}-{record.get('fault', '')}{record['mode']}")
+def _write(run_dir: Path, record: FaultRecord | BadInputRecord) -> Record:
+    name = f"{record.fault}-{record.mode}" if isinstance(record, FaultRecord) else f"bad-input-{record.mode}"
+    records.write(run_dir, record, label=f"{record.interpreter}-{name}")
     return record

@@ -19,7 +19,7 @@ from typing import Any
 import neo4j
 
 from codegraph_harness.databases.providers import GraphDB
-from indexer import Edge, NodeRecord, SourceFile, discover, parse_and_resolve, run_index
+from indexer import Edge, NodeRecord, SourceFile, list_files, parse_and_resolve, run_index
 
 BATCH = 2000
 
@@ -119,7 +119,7 @@ def index_seconds(db: GraphDB, root: str, mode: str, workers: int) -> tuple[floa
 
 
 def measure(db: GraphDB, root: str, workers: int = 2) -> Baseline:
-    files, _ = discover(root)
+    files, _ = list_files(root)
     nodes, edges = graph_of(root)
     one = parse_one_core(files)
     par = parse_parallel(files, workers)

@@ -1,8 +1,9 @@
-"""What runs inside the measured subprocess: one indexing run, its summary as JSON.
+"""What runs inside the leak check's subprocess: consecutive indexing runs in one process.
 
-`python -m harness.runner ROOT` with the database and settings in the environment. Only the
-indexer is imported here; all measuring happens in the parent (the measuring process is
-never the measured process). The last line of stdout is the JSON result.
+`python -m codegraph_harness.measuring.runner ROOT RUNS`, with the database and settings in
+the environment. After each run it prints one JSON line and waits for a line on stdin, so the
+parent can look at the whole process tree at rest (memory, worker processes, Bolt
+connections) before the next run. Only the indexer is imported; the parent measures.
 """
 
 from __future__ import annotations
@@ -11,51 +12,24 @@ import gc
 import json
 import logging
 import sys
-from urllib.parse import urlparse
+from collections.abc import Sequence
 
-from codegraph_harness.measuring import procnet
-from indexer import describe_runtime, find_gil_culprit, is_gil_enabled, load_settings, run_index
-
-
-def main(root: str) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    gil_at_start = is_gil_enabled()
-    settings = load_settings(dotenv_path=None)
-    summary = run_index(root, settings)
-    result = summary.to_dict()
-    result["gil_enabled_at_start"] = gil_at_start
-    result["gil_enabled_at_end"] = is_gil_enabled()
-    result["gil_culprit"] = find_gil_culprit() if result["gil_enabled_at_end"] and not gil_at_start else None
-    result["runtime"] = describe_runtime()
-    print(json.dumps(result))
-    return 0
+from indexer import load_settings, run_index
 
 
-def own_rss() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def leak_check(root: str, runs: int) -> int:
-    """Index `root` from scratch `runs` times in this one process; report RSS after each run and
-    the Bolt connections still open after the driver was closed."""
+def main(argv: Sequence[str]) -> int:
+    root, runs = argv[0], int(argv[1])
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     settings = load_settings(dotenv_path=None)
-    port = urlparse(settings.uri or "").port or 7687
-    rss = []
-    for _ in range(runs):
-        run_index(root, settings, clear=True)
-        gc.collect()
-        rss.append(own_rss())
-    open_connections = procnet.established_to(port, procnet.socket_inodes())
-    print(json.dumps({"rss": rss, "open_connections": open_connections, "runtime": describe_runtime()}))
+    for i in range(runs):
+        summary = run_index(root, settings, clear=True)
+        gc.collect()  # what is left after a collection is kept, not garbage waiting
+        print(json.dumps({"run": i, "mode": summary.mode, "workers": summary.workers,
+                          "failed": summary.files_failed}), flush=True)
+        if not sys.stdin.readline():  # the parent went away
+            return 1
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 3 and sys.argv[2] == "--leak-check":
-        sys.exit(leak_check(sys.argv[1], int(sys.argv[3])))
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,9 @@
-"""A thread that samples a process tree and a server: RSS, CPU and Bolt connections.
+"""A thread that samples a process tree and a server: memory, CPU and Bolt connections.
 
 psutil when it imports (it may be missing on a new free-threaded build); otherwise /proc,
-so a figure is never lost on Linux.
+so a figure is never lost on Linux. Each sample is `[epoch seconds, RSS of the tree, Bolt
+connections the tree holds, CPU seconds of the tree, CPU seconds of the server]`; the tree's
+CPU adds up every process ever seen in it (a worker that exited keeps its last reading).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def tree(pid: int) -> list[int]:
 
 
 def rss(pid: int) -> int:
+    """Resident memory of one process, in bytes (0 if it is gone)."""
     if psutil is not None:
         try:
             return int(psutil.Process(pid).memory_info().rss)
@@ -81,16 +84,7 @@ def cpu_seconds(pid: int) -> float:
 
 def bolt_connections(pids: list[int], port: int) -> int:
     """Established TCP connections from these processes to the server's Bolt port."""
-    if psutil is not None:
-        count = 0
-        for pid in pids:
-            try:
-                conns = psutil.Process(pid).net_connections(kind="tcp")
-            except psutil.Error:
-                continue
-            count += sum(1 for c in conns if c.raddr and c.raddr.port == port and c.status == "ESTABLISHED")
-        return count
-    inodes: set[str] = set()  # /proc fallback: the sockets these processes hold
+    inodes: set[str] = set()
     for pid in pids:
         try:
             inodes |= procnet.socket_inodes(pid)
@@ -100,11 +94,51 @@ def bolt_connections(pids: list[int], port: int) -> int:
 
 
 @dataclass
+class TreeState:
+    """The tree at one moment: its processes, memory and connections."""
+
+    pids: list[int]
+    rss: int
+    connections: int
+
+
+def is_resource_tracker(pid: int) -> bool:
+    """multiprocessing's resource tracker: one helper process per coordinator that uses
+    multiprocessing, alive until the coordinator exits by design (not a leaked worker)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"multiprocessing.resource_tracker" in fh.read()
+    except OSError:
+        return False
+
+
+def tree_state(pid: int, bolt_port: int | None) -> TreeState:
+    pids = tree(pid)
+    return TreeState(pids, sum(rss(p) for p in pids), bolt_connections(pids, bolt_port) if bolt_port else 0)
+
+
+@dataclass
 class Samples:
-    peak_rss: int = 0
-    timeline: list[tuple[float, int, int]] = field(default_factory=list)  # (t, rss of tree, bolt connections)
-    max_connections: int = 0
+    timeline: list[list[float]] = field(default_factory=list)
     server_peak_rss: int = 0
+
+    @property
+    def peak_rss(self) -> int:
+        return int(max((s[1] for s in self.timeline), default=0))
+
+    @property
+    def max_connections(self) -> int:
+        return int(max((s[2] for s in self.timeline), default=0))
+
+    def at(self, epoch: float, column: int) -> float | None:
+        """A column (3: tree CPU, 4: server CPU) interpolated at a moment."""
+        points = [(s[0], s[column]) for s in self.timeline if s[column] is not None]
+        if not points or epoch < points[0][0] or epoch > points[-1][0]:
+            return None
+        for (t0, v0), (t1, v1) in zip(points, points[1:], strict=False):
+            if t0 <= epoch <= t1:
+                return v0 if t1 == t0 else v0 + (v1 - v0) * (epoch - t0) / (t1 - t0)
+        return points[-1][1]
 
 
 class Sampler(threading.Thread):
@@ -112,8 +146,8 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True, name="codegraph-sampler")
         self.pid, self.server_pid, self.bolt_port, self.interval = pid, server_pid, bolt_port, interval
         self.samples = Samples()
+        self._cpu: dict[int, float] = {}
         self._stop_event = threading.Event()
-        self.started_at = time.perf_counter()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -121,17 +155,18 @@ class Sampler(threading.Thread):
             self._stop_event.wait(self.interval)
 
     def sample(self) -> None:
-        pids = tree(self.pid)
-        total = sum(rss(p) for p in pids)
-        conns = bolt_connections(pids, self.bolt_port) if self.bolt_port else 0
-        s = self.samples
-        s.peak_rss = max(s.peak_rss, total)
-        s.max_connections = max(s.max_connections, conns)
-        s.timeline.append((round(time.perf_counter() - self.started_at, 3), total, conns))
+        state = tree_state(self.pid, self.bolt_port)
+        for p in state.pids:
+            self._cpu[p] = max(self._cpu.get(p, 0.0), cpu_seconds(p))
+        server_cpu = cpu_seconds(self.server_pid) if self.server_pid else None
+        self.samples.timeline.append([round(time.time(), 3), state.rss, state.connections,
+                                      round(sum(self._cpu.values()), 3),
+                                      round(server_cpu, 3) if server_cpu is not None else None])  # type: ignore[list-item]
         if self.server_pid:
-            s.server_peak_rss = max(s.server_peak_rss, rss(self.server_pid))
+            self.samples.server_peak_rss = max(self.samples.server_peak_rss, rss(self.server_pid))
 
     def stop(self) -> Samples:
         self._stop_event.set()
         self.join(timeout=5)
+        self.sample()  # one last reading after the process ended (the server's CPU, mostly)
         return self.samples

@@ -1,152 +1,176 @@
-"""`codegraph bench`: the matrix of execution modes x worker counts x corpora on this interpreter.
+"""`codegraph bench`: the matrix of execution modes x corpora on this interpreter.
 
-Every cell gets one warm-up run that is recorded but not counted. Within each repeat the modes
-run interleaved (in an order rotated per repeat) so drift of a shared machine hits them alike.
-Each run is a fresh subprocess measured from outside, into an empty graph; each record is
-written at once as its own JSON file in the run directory.
+For each corpus, the plan names its cells (mode x workers) and its repeats. Warm-up runs are
+recorded but not counted. Within a repeat the cells run interleaved, in an order rotated per
+repeat, so drift of a shared machine hits them alike and the ratios of one repeat can be
+paired. Each run is a fresh subprocess measured from outside, into an empty database; each
+record is written at once as its own file. Leak checks run every mode several times in one
+coordinator. Modes this interpreter cannot run are recorded as not run, with the reason.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from codegraph_harness import corpus as corpora
-from codegraph_harness import records as results
+from codegraph_harness import records
 from codegraph_harness.databases.providers import GraphDB
-from codegraph_harness.measuring.measure import RunFailed, child_env, measure_run
-from indexer import RuntimeFacts, decide, has_interpreter_pool
+from codegraph_harness.measuring.leak import leak_check
+from codegraph_harness.measuring.measure import RunSpec, measure_run
+from codegraph_harness.records import NotRun, Record
+from indexer import RuntimeFacts
 
 log = logging.getLogger(__name__)
+
+Cell = tuple[str, int]  # (mode, workers)
+
+
+@dataclass(frozen=True)
+class CorpusPlan:
+    name: str
+    cells: list[Cell]
+    repeats: int
+    warmup: str = "all"  # all: one warm-up run per cell; first: only the first cell; none
 
 
 @dataclass(frozen=True)
 class Plan:
-    corpora: list[str]
-    modes: list[str]
-    workers: list[int]
-    repeat: int
-    small_corpus: str | None = "small"  # for the "auto on small codebases" criterion
-    leak_corpus: str | None = "medium"
+    corpora: list[CorpusPlan]
+    leak_corpus: str | None = "small"
+    leak_cells: list[Cell] = field(default_factory=lambda: [("sequential", 1), ("thread", 2), ("process", 2),
+                                                            ("auto", 2)])
     leak_runs: int = 5
-    heavy: dict[str, list[str]] = field(default_factory=dict)  # corpus -> modes, when not all
     reliability: bool = False  # faults, server restart and bad input in every mode
-    repeats: dict[str, int] = field(default_factory=dict)  # corpus -> repeats, when not `repeat`
+
+    def with_modes(self, modes: Sequence[str], workers: Sequence[int]) -> Plan:
+        """The same corpora and repeats with other modes/workers (sequential always stays)."""
+        cells = _cells(modes, workers)
+        return replace(self, corpora=[replace(c, cells=cells if len(c.cells) > 2 else
+                                              [x for x in cells if x[0] in ("sequential", "auto")])
+                                      for c in self.corpora],
+                       leak_cells=[x for x in self.leak_cells if x[0] in modes or x[0] == "sequential"])
 
 
-# Quick: under 5 minutes on 2 cores. Measured on 3.10-3.13 here with 2 stdlib repeats:
-# 300-323 s, the stdlib cells alone ~225 s; so the stdlib runs once (after its warm-ups).
-QUICK = Plan(corpora=["medium", "stdlib"], modes=["sequential", "thread", "process", "auto"], workers=[2],
-             repeat=2, heavy={"stdlib": ["sequential", "auto"]}, leak_corpus="small",
-             repeats={"stdlib": 1, "small": 7})
-FULL = Plan(corpora=["medium", "stdlib", "large", "xlarge"], modes=["sequential", "thread", "process", "auto"],
-            workers=[2, 4], repeat=3, reliability=True, repeats={"small": 9})
-
-
-def with_interpreter_pool(plan: Plan) -> Plan:
-    if has_interpreter_pool() and "interpreter" not in plan.modes:
-        return replace(plan, modes=[*plan.modes, "interpreter"])
-    return plan
-
-
-def cells(plan: Plan, corpus: str) -> list[tuple[str, int]]:
-    modes = plan.heavy.get(corpus, plan.modes)
-    out: list[tuple[str, int]] = []
+def _cells(modes: Sequence[str], workers: Sequence[int]) -> list[Cell]:
+    out: list[Cell] = [("sequential", 1)]
     for mode in modes:
-        if mode == "sequential":
-            out.append((mode, 1))
-        else:
-            out.extend((mode, w) for w in plan.workers)
+        if mode != "sequential":
+            out.extend((mode, w) for w in workers)
     return out
 
 
-def rotated(items: list[tuple[str, int]], shift: int) -> list[tuple[str, int]]:
+PARALLEL = ["sequential", "thread", "process", "auto"]
+# Quick: about 5 minutes on 2 cores per interpreter. auto is measured on both sides of
+# MIN_FILES_FOR_PARALLEL (30, 60, 99 files) and at 300 files, many repeats where runs are short;
+# the stdlib (1,800 files) decides the speedup criterion.
+QUICK = Plan(corpora=[
+    CorpusPlan("small", _cells(["auto"], [2]), repeats=7, warmup="first"),
+    CorpusPlan("small60", _cells(["auto"], [2]), repeats=7, warmup="first"),
+    CorpusPlan("small99", _cells(["auto"], [2]), repeats=7, warmup="first"),
+    CorpusPlan("medium", _cells(PARALLEL, [2]), repeats=3),
+    CorpusPlan("stdlib", _cells(["auto"], [2]), repeats=3, warmup="first"),
+])
+FULL = Plan(corpora=[
+    CorpusPlan("small", _cells(["auto"], [2]), repeats=9, warmup="first"),
+    CorpusPlan("small60", _cells(["auto"], [2]), repeats=9, warmup="first"),
+    CorpusPlan("small99", _cells(["auto"], [2]), repeats=9, warmup="first"),
+    CorpusPlan("medium", _cells(PARALLEL, [2, 4]), repeats=5),
+    CorpusPlan("stdlib", _cells(PARALLEL, [2, 4]), repeats=3, warmup="first"),
+    CorpusPlan("large", _cells(PARALLEL, [2, 4]), repeats=3, warmup="first"),
+    CorpusPlan("xlarge", _cells(PARALLEL, [2]), repeats=1, warmup="none"),
+], reliability=True)
+
+
+def mode_not_run(mode: str, facts: RuntimeFacts) -> str | None:
+    """Why this interpreter cannot run a mode, or None."""
+    if mode == "interpreter" and not facts.has_interpreter_pool:
+        return f"needs Python 3.14+ (concurrent.futures.InterpreterPoolExecutor); this is {facts.label}"
+    return None
+
+
+def for_this_interpreter(plan: Plan, facts: RuntimeFacts | None = None) -> tuple[Plan, list[NotRun]]:
+    """Add the interpreter mode where this Python has it; record the modes it cannot run."""
+    facts = facts or RuntimeFacts.current()
+    if facts.has_interpreter_pool:
+        def add(cells: list[Cell]) -> list[Cell]:
+            parallel = [c for c in cells if c[0] == "process"]
+            return cells + [("interpreter", w) for _, w in parallel if ("interpreter", w) not in cells]
+
+        plan = replace(plan, corpora=[replace(c, cells=add(c.cells)) for c in plan.corpora],
+                       leak_cells=add(plan.leak_cells))
+    skipped = [NotRun(facts.label, why, mode) for mode in ("interpreter",) if (why := mode_not_run(mode, facts))]
+    return plan, skipped
+
+
+def rotated(items: list[Cell], shift: int) -> list[Cell]:
     if not items:
         return items
     shift %= len(items)
     return items[shift:] + items[:shift]
 
 
-def run_plan(db: GraphDB, plan: Plan, run_dir: Path, *, python: str = sys.executable,
-             progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    label = RuntimeFacts.current().label if python == sys.executable else _label_of(python)
-    records: list[dict[str, Any]] = []
-    names = list(plan.corpora)
-    if plan.small_corpus and plan.small_corpus not in names:
-        names.insert(0, plan.small_corpus)
-    for name in names:
-        code = corpora.get(name)
-        todo = [("sequential", 1), ("auto", max(plan.workers))] if name == plan.small_corpus and \
-            name not in plan.corpora else cells(plan, name)
-        for mode, workers in todo:
-            progress(f"[{label}] {name}: warm-up {mode} x{workers}")
-            records.append(_one(db, code, mode, workers, python, run_dir, label, "warmup", -1, digest=False))
-        repeat = plan.repeats.get(name, plan.repeat)
-        for r in range(repeat):
-            for mode, workers in rotated(todo, r):
-                progress(f"[{label}] {name}: repeat {r + 1}/{repeat} {mode} x{workers}")
-                records.append(_one(db, code, mode, workers, python, run_dir, label, "run", r, digest=r == 0))
-    if plan.reliability:
-        from codegraph_harness.faults import reliability
+@dataclass
+class Bench:
+    db: GraphDB
+    run_dir: Path
+    label: str
+    python: str = sys.executable
+    plant: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    via: dict[str, GraphDB] = field(default_factory=dict)  # mode -> how its runs reach the database
+    progress: Callable[[str], None] = print
 
-        records.extend(reliability.run(db, run_dir, label, progress))
-    if plan.leak_corpus:
-        progress(f"[{label}] {plan.leak_corpus}: leak check, {plan.leak_runs} runs in one process")
-        records.append(leak_check(db, corpora.get(plan.leak_corpus), plan.leak_runs, python, run_dir, label,
-                                  max(plan.workers)))
-    return records
+    def spec(self, code: corpora.Corpus, mode: str, workers: int, repeat: int, *, digest: bool) -> RunSpec:
+        return RunSpec(code, mode, workers, self.label, repeat, self.python, digest, plant=self.plant, env=self.env)
 
-
-def _one(db: GraphDB, code: corpora.Corpus, mode: str, workers: int, python: str, run_dir: Path, label: str,
-         kind: str, repeat: int, *, digest: bool) -> dict[str, Any]:
-    try:
-        record = measure_run(db, code, mode, workers, python=python, digest=digest)
-    except RunFailed as exc:
-        record = {"kind": "failed", "interpreter": label, "corpus": code.to_dict(), "mode": mode,
-                  "workers": workers, "repeat": repeat, "error": str(exc)}
-        results.write_record(run_dir, record, label=f"{label}-{code.name}-{mode}-{workers}-failed")
-        log.error("%s", exc)
+    def save(self, record: Record, name: str) -> Record:
+        records.write(self.run_dir, record, label=f"{self.label}-{name}")
         return record
-    record.update({"kind": kind, "repeat": repeat, "interpreter": label})
-    if kind == "warmup":
-        record.pop("rss_timeline")
-    results.write_record(run_dir, record, label=f"{label}-{code.name}-{mode}-{workers}-{kind}{max(repeat, 0)}")
-    return record
+
+    def run(self, plan: Plan) -> list[Record]:
+        out: list[Record] = []
+        for cp in plan.corpora:
+            code = corpora.get(cp.name)
+            warm = cp.cells if cp.warmup == "all" else cp.cells[:1] if cp.warmup == "first" else []
+            for mode, workers in warm:
+                self.progress(f"[{self.label}] {code.name}: warm-up {mode} x{workers}")
+                out.append(self.one(code, mode, workers, -1, digest=False))
+            for r in range(cp.repeats):
+                for mode, workers in rotated(cp.cells, r):
+                    self.progress(f"[{self.label}] {code.name}: repeat {r + 1}/{cp.repeats} {mode} x{workers}")
+                    out.append(self.one(code, mode, workers, r, digest=r == 0))
+        if plan.leak_corpus:
+            code = corpora.get(plan.leak_corpus)
+            for mode, workers in plan.leak_cells:
+                self.progress(f"[{self.label}] {code.name}: leak check, {plan.leak_runs} runs in one process, "
+                              f"{mode} x{workers}")
+                check = leak_check(self.db, self.spec(code, mode, workers, 0, digest=False), plan.leak_runs)
+                out.append(self.save(check, f"leak-{mode}-{workers}"))
+        if plan.reliability:
+            from codegraph_harness.faults import reliability
+
+            out.extend(reliability.run(self.db, self.run_dir, self.label, self.progress))
+        return out
+
+    def one(self, code: corpora.Corpus, mode: str, workers: int, repeat: int, *, digest: bool) -> Record:
+        record = measure_run(self.db, self.spec(code, mode, workers, repeat, digest=digest), via=self.via.get(mode))
+        if isinstance(record, records.RunRecord) and repeat < 0:
+            record.timeline = []  # warm-ups are not plotted
+        kind = "warmup" if repeat < 0 else f"run{repeat}"
+        if isinstance(record, records.FailedRun):
+            log.error("%s x%d on %s failed: %s", mode, workers, code.name, record.error)
+            kind += "-failed"
+        return self.save(record, f"{code.name}-{mode}-{workers}-{kind}")
 
 
-def leak_check(db: GraphDB, code: corpora.Corpus, runs: int, python: str, run_dir: Path, label: str,
-               workers: int) -> dict[str, Any]:
-    with db.fresh() as target:
-        env = child_env(target, {"INDEXING_MODE": "auto", "MAX_WORKERS": str(workers), "EMBED_MODE": "none",
-                                 "MIN_FILES_FOR_PARALLEL": "1"})
-        out = subprocess.run([python, "-m", "codegraph_harness.measuring.runner", code.path, "--leak-check", str(runs)],
-                             env=env, capture_output=True, text=True, timeout=3600)
-    if out.returncode != 0:
-        record = {"kind": "failed", "interpreter": label, "corpus": code.to_dict(), "mode": "leak-check",
-                  "workers": workers, "error": out.stderr.strip()[-1500:]}
-    else:
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-        rss = data["rss"]
-        mode = decide("auto", code.files, workers, min_files=1).mode if python == sys.executable else "auto"
-        record = {"kind": "leak", "interpreter": label, "corpus": code.to_dict(), "mode": mode, "workers": workers,
-                  "rss": rss, "growth": (rss[-1] - rss[0]) / rss[0] if rss and rss[0] else 0.0,
-                  "open_connections": data["open_connections"]}
-    results.write_record(run_dir, record, label=f"{label}-leak")
-    return record
-
-
-def not_run(run_dir: Path, label: str, reason: str) -> Path:
-    return results.write_record(run_dir, {"kind": "not-run", "interpreter": label, "reason": reason},
-                                label=f"{label}-not-run")
-
-
-def _label_of(python: str) -> str:
+def label_of(python: str) -> str:
+    if python == sys.executable:
+        return RuntimeFacts.current().label
     code = "from indexer import RuntimeFacts; print(RuntimeFacts.current().label)"
     out = subprocess.run([python, "-c", code], capture_output=True, text=True)
     return out.stdout.strip() or Path(python).name

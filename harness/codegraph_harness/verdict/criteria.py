@@ -1,20 +1,25 @@
-"""Evaluate the go/no-go criteria of `criteria.toml` over a run's records. Pure: no I/O
-beyond reading the TOML file.
+"""Judge a run's records against `criteria.toml`. Pure apart from reading that file.
 
-Each criterion is GO, NO-GO or INCONCLUSIVE, with the numbers behind it and, when
-inconclusive, why.
+Each criterion is GO, NO-GO or INCONCLUSIVE, with its numbers and intervals. Every record
+counts: a run that crashed, timed out or could not reach the database is an error (and, when
+the database was the cause, a connection failure); a cell whose runs all failed is NO-GO for
+every criterion it feeds; a leak check that failed is NO-GO.
 """
 
 from __future__ import annotations
 
-import math
+import shutil
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from codegraph_harness.records import AccuracyRecord, FailedRun, LeakCheck, NotRun, Record, RunRecord
 from codegraph_harness.verdict import stats
+from codegraph_harness.verdict.stats import CellKey, Interval, Pair
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,8 +28,11 @@ else:  # pragma: no cover
 
 GO, NOGO, INCONCLUSIVE = "GO", "NO-GO", "INCONCLUSIVE"
 DEFAULT = Path(__file__).with_name("criteria.toml")
+VERSION = 2
 
-Record = dict[str, Any]
+
+class CriteriaError(ValueError):
+    pass
 
 
 @dataclass
@@ -38,240 +46,376 @@ class Verdict:
 
 def load(path: Path = DEFAULT) -> dict[str, Any]:
     with open(path, "rb") as fh:
-        return tomllib.load(fh)
+        spec = tomllib.load(fh)
+    if spec.get("version") != VERSION:
+        raise CriteriaError(f"{path}: criteria version {spec.get('version')}, this harness reads {VERSION}")
+    return spec
 
 
 def free_threaded(label: str) -> bool:
     return label.endswith("t")
 
 
-@dataclass
+def not_run_reasons(records: Sequence[Record], expected: Sequence[str],
+                    which: Callable[[str], str | None] = shutil.which) -> dict[str, str]:
+    """Why each expected interpreter has no results: a recorded reason, else whether it exists."""
+    ran = {r.interpreter for r in records if isinstance(r, (RunRecord, FailedRun))}
+    reasons = {r.interpreter: r.reason for r in records if isinstance(r, NotRun) and r.mode is None}
+    for label in expected:
+        if label not in ran and label not in reasons:
+            reasons[label] = ("interpreter not found" if which(f"python{label}") is None
+                              else "no results (its bench did not run or wrote nothing)")
+    return {k: v for k, v in reasons.items() if k not in ran}
+
+
+def _combine(statuses: list[str]) -> str:
+    if NOGO in statuses:
+        return NOGO
+    if statuses and all(s == GO for s in statuses):
+        return GO
+    return INCONCLUSIVE
+
+
 class Context:
-    records: list[Record]
-    criteria: dict[str, Any]
-    cores: int
-    local_server: bool
+    def __init__(self, records: Sequence[Record], spec: dict[str, Any], *, cores: int) -> None:
+        self.records: list[Any] = list(records)
+        self.spec = spec
+        self.cores = cores
 
-    @property
+    @cached_property
+    def runs(self) -> list[RunRecord]:
+        return stats.runs(self.records)
+
+    @cached_property
+    def failed(self) -> list[FailedRun]:
+        return stats.failed(self.records)
+
+    @cached_property
+    def pairs(self) -> dict[CellKey, list[Pair]]:
+        return stats.pairs(self.records)
+
+    @cached_property
     def ran(self) -> set[str]:
-        return {r["interpreter"] for r in stats.runs(self.records)}
+        return {r.interpreter for r in self.runs} | {f.interpreter for f in self.failed}
+
+    @cached_property
+    def not_run(self) -> dict[str, str]:
+        return not_run_reasons(self.records, self.spec.get("interpreters", []))
+
+    def chosen(self, cell: CellKey) -> str | None:
+        """The mode a cell's runs used (what `auto` chose)."""
+        modes = {r.mode for r in self.runs if stats.key(r) == cell}
+        return modes.pop() if len(modes) == 1 else ("mixed" if modes else None)
+
+    def failed_cells(self, keep: Callable[[FailedRun], bool]) -> list[str]:
+        """Cells with failed runs and no completed run: NO-GO wherever they would be judged."""
+        done = {stats.key(r) for r in self.runs}
+        out = defaultdict(list)
+        for f in self.failed:
+            if keep(f) and stats.key(f) not in done and not f.warmup:
+                out[stats.key(f)].append(f)
+        return [f"{k[0]} {k[1]} {k[3]} x{k[2]}: all {len(v)} runs failed ({v[0].cause}: {v[0].error[:120]})"
+                for k, v in sorted(out.items())]
+
+    def unpaired(self, cell: CellKey) -> bool:
+        """A cell with runs but no sequential run to compare with (the baseline failed)."""
+        return any(stats.key(r) == cell for r in self.runs) and not self.pairs.get(cell)
+
+
+def _label(requested: str, chosen: str | None) -> str:
+    return requested if chosen in (None, requested) else f"{requested} ({chosen})"
+
+
+@dataclass
+class _Cells:
+    """Per-cell judgements of one criterion: the worst decides, the numbers show them all."""
+
+    items: list[tuple[str, str, str]] = field(default_factory=list)  # (status, cell label, text)
+
+    def add(self, status: str, label: str, text: str) -> None:
+        self.items.append((status, label, text))
+
+    def dead(self, lines: list[str]) -> None:
+        for line in lines:
+            self.add(NOGO, line.split(":")[0], line.split(": ", 1)[1])
 
     @property
-    def not_run(self) -> dict[str, str]:
-        reasons = {r["interpreter"]: r["reason"] for r in self.records if r.get("kind") == "not-run"}
-        for label in self.criteria.get("interpreters", []):
-            if label not in self.ran and label not in reasons:
-                reasons[label] = "no results for this interpreter"
-        return reasons
+    def status(self) -> str:
+        return _combine([s for s, _, _ in self.items])
+
+    def detail(self, go_text: str) -> str:
+        status = self.status
+        if status == GO:
+            return go_text
+        return "; ".join(f"{label}: {text}" for s, label, text in self.items if s == status)[:600]
+
+    @property
+    def numbers(self) -> list[str]:
+        return [f"{label}: {text} — {s}" for s, label, text in self.items]
 
 
-def _cores_needed(speedup: float, local_server: bool) -> int:
-    return math.ceil(speedup) + (1 if local_server else 0)
+# -- speed ------------------------------------------------------------------------------------
+def _speedup_cell(iv: Interval, ceiling: float, threshold: float, share_min: float) -> tuple[str, str]:
+    if iv.high < 1.0:
+        return NOGO, "slower than sequential beyond the interval"
+    if ceiling < threshold:  # out of this machine's reach: judge against what it can do
+        if iv.high / ceiling < share_min:
+            return NOGO, f"reaches less than {share_min:.0%} of this machine's ceiling"
+        return INCONCLUSIVE, f"this machine's ceiling {ceiling:.2f}x is below {threshold}x"
+    if iv.low >= threshold:
+        return GO, f"interval above {threshold}x"
+    if iv.high < threshold:
+        return NOGO, f"interval below {threshold}x (ceiling {ceiling:.2f}x)"
+    return INCONCLUSIVE, f"interval straddles {threshold}x"
 
 
-def _speedup_criterion(ctx: Context, key: str, mode: str, want_ft: bool) -> Verdict:
-    spec = ctx.criteria[key]
-    threshold, min_files = spec["min_speedup"], spec["min_files"]
-    builds = [i for i in ctx.ran if free_threaded(i) == want_ft]
-    missing = [i for i, why in ctx.not_run.items() if free_threaded(i) == want_ft]
-    ups = stats.speedups(ctx.records)
-    cells = stats.cells(ctx.records)
-    numbers: list[str] = []
-    best: dict[str, float] = {}
-    for cell, s in sorted(ups.items()):
-        interp, corpus, workers, requested = cell
-        files = _files(ctx.records, interp, corpus)
-        ran_as = cells[cell][0]["mode"]  # `auto` counts as the executor it chose
-        if ran_as == mode and interp in builds and files > min_files:
-            label = mode if requested == mode else f"{requested} ({mode})"
-            numbers.append(f"{interp} {corpus} ({files} files) {label} x{workers}: {s.text()}x"
-                           + (" [noisy]" if s.noisy else ""))
-            best[interp] = max(best.get(interp, 0.0), s.median)
-    need = _cores_needed(threshold, ctx.local_server)
+def speedup_criterion(ctx: Context, name: str, want_ft: bool) -> Verdict:
+    spec = ctx.spec[name]
+    threshold, min_files, modes = spec["min_speedup"], spec["min_files"], set(spec["modes"])
+    title, kind = spec["title"], "free-threaded" if want_ft else "GIL"
+    builds = {i for i in ctx.ran if free_threaded(i) == want_ft}
     if not builds:
-        why = "; ".join(f"{i}: not run: {ctx.not_run[i]}" for i in missing) or "no such interpreter in the run"
-        kind = "free-threaded" if want_ft else "GIL"
-        return Verdict(key, spec["title"], INCONCLUSIVE, f"no {kind} build ran ({why})", numbers)
-    if not best:
-        return Verdict(key, spec["title"], INCONCLUSIVE, f"no {mode} run of a corpus over {min_files} files", numbers)
-    failing = {i: v for i, v in best.items() if v < threshold}
-    if not failing:
-        return Verdict(key, spec["title"], GO, f"best median speedup >= {threshold}x on every build", numbers)
-    if ctx.cores < need:
-        return Verdict(key, spec["title"], INCONCLUSIVE,
-                       f"{threshold}x is not reachable on {ctx.cores} cores: it needs {math.ceil(threshold)} workers"
-                       f"{' plus a core for the database on the same machine' if ctx.local_server else ''} "
-                       f"(>= {need} cores); measured best " + ", ".join(f"{i} {v:.2f}x" for i, v in failing.items()),
-                       numbers)
-    return Verdict(key, spec["title"], NOGO, "below threshold: " +
-                   ", ".join(f"{i} {v:.2f}x < {threshold}x" for i, v in failing.items()), numbers)
+        why = "; ".join(f"{i}: not run: {w}" for i, w in sorted(ctx.not_run.items()) if free_threaded(i) == want_ft)
+        return Verdict(name, title, INCONCLUSIVE, f"no {kind} build ran ({why or 'none expected'})")
 
+    def judged(interp: str, files: int, requested: str, chosen: str | None) -> bool:
+        return interp in builds and files > min_files and (requested in modes or
+                                                           (requested == "auto" and chosen in modes))
 
-def _files(records: list[Record], interp: str, corpus: str) -> int:
-    for r in stats.runs(records):
-        if r["interpreter"] == interp and r["corpus"]["name"] == corpus:
-            return int(r["corpus"]["files"])
-    return 0
-
-
-def small_auto(ctx: Context) -> Verdict:
-    spec = ctx.criteria["small_auto"]
-    seq = stats.sequential_of(ctx.records)
-    slow: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for r in stats.runs(ctx.records):
-        if r["requested_mode"] == "auto" and r["corpus"]["files"] < spec["max_files"]:
-            base = seq.get((r["interpreter"], r["corpus"]["name"], r["repeat"]))
-            if base:
-                slow[(r["interpreter"], r["corpus"]["name"])].append(r["index_seconds"] / base["index_seconds"] - 1)
-    if not slow:
-        return Verdict("small_auto", spec["title"], INCONCLUSIVE,
-                       f"no auto run of a corpus under {spec['max_files']} files")
-    numbers: list[str] = []
-    bad: list[str] = []
-    unclear: list[str] = []
-    cells = stats.cells(ctx.records)
-    for (interp, corpus), values in sorted(slow.items()):
-        s = stats.summarise(values)
-        assert s is not None
-        seq_times = stats.summarise(r["index_seconds"] for k, v in cells.items()
-                                    if k[0] == interp and k[1] == corpus and k[3] == "sequential" for r in v)
-        spread = seq_times.spread if seq_times else 0.0
-        numbers.append(f"{interp} {corpus}: auto vs sequential {s.median:+.1%} ({s.low:+.1%}..{s.high:+.1%}) "
-                       f"over {s.n} repeats; sequential's own spread {spread:.1%}")
-        if s.median > spec["max_slowdown"]:
-            # A difference smaller than the repeats' own spread is not a measured regression.
-            (unclear if spread > spec["max_slowdown"] or s.n < 3 else bad).append(f"{interp} {corpus} {s.median:+.1%}")
-    if bad:
-        return Verdict("small_auto", spec["title"], NOGO, "slower than allowed: " + ", ".join(bad), numbers)
-    if unclear:
-        return Verdict("small_auto", spec["title"], INCONCLUSIVE,
-                       "slowdown within the run-to-run noise (more repeats needed): " + ", ".join(unclear), numbers)
-    return Verdict("small_auto", spec["title"], GO, f"median slowdown <= {spec['max_slowdown']:.0%} everywhere",
-                   numbers)
-
-
-def error_rate(ctx: Context) -> Verdict:
-    spec = ctx.criteria["error_rate"]
-    seq = stats.sequential_of(ctx.records)
-    worst, numbers = 0.0, []
-    for r in stats.runs(ctx.records):
-        base = seq.get((r["interpreter"], r["corpus"]["name"], r["repeat"]))
-        if base is None or r.get("requested_mode", r["mode"]) == "sequential":
+    judged_cells = _Cells()
+    for cell, rs in sorted(stats.cells(ctx.records).items()):
+        chosen = ctx.chosen(cell)
+        if not judged(cell[0], rs[0].corpus.files, cell[3], chosen):
             continue
-        diff = (r["error_rate"] - base["error_rate"]) * 100
+        label = f"{cell[0]} {cell[1]} ({rs[0].corpus.files} files) {_label(cell[3], chosen)} x{cell[2]}"
+        ps = ctx.pairs.get(cell, [])
+        iv, ceiling = stats.speedup(ps), stats.ceilings(ps, ctx.cores)
+        if iv is None or ceiling is None:
+            judged_cells.add(NOGO, label, "no sequential run of the same repeats to compare with (it failed)")
+            continue
+        status, why = _speedup_cell(iv, ceiling, threshold, spec["min_ceiling_share"])
+        judged_cells.add(status, label, f"{iv.text()}; ceiling {ceiling:.2f}x on {ctx.cores} cores "
+                                        f"({iv.point / ceiling:.0%} of it): {why}")
+    judged_cells.dead(ctx.failed_cells(lambda f: f.interpreter in builds and f.corpus.files > min_files
+                                       and (f.requested_mode in modes or f.requested_mode == "auto")))
+    if not judged_cells.items:
+        return Verdict(name, title, INCONCLUSIVE, f"no {'/'.join(sorted(modes))} run of a corpus over "
+                       f"{min_files} files on a {kind} build")
+    return Verdict(name, title, judged_cells.status,
+                   judged_cells.detail(f"every cell's interval is above {threshold}x"), judged_cells.numbers)
+
+
+def _auto_cells(ctx: Context, max_files: int | None) -> list[tuple[CellKey, list[RunRecord]]]:
+    return [(cell, rs) for cell, rs in sorted(stats.cells(ctx.records).items())
+            if cell[3] == "auto" and (max_files is None or rs[0].corpus.files < max_files)]
+
+
+def auto_criterion(ctx: Context, name: str, max_files: int | None, limit: float, margin: float) -> Verdict:
+    """auto / sequential, repeat by repeat: NO-GO when the whole interval is above `limit`
+    (above 1 + margin when auto ran the sequential path itself: the same code, so only a
+    cost of the decision could make it slower), GO when it stays below 1 + margin."""
+    spec = ctx.spec[name]
+    judged_cells = _Cells()
+    for cell, rs in _auto_cells(ctx, max_files):
+        chosen = ctx.chosen(cell)
+        iv = stats.slowdown(ctx.pairs.get(cell, []))
+        label = f"{cell[0]} {cell[1]} ({rs[0].corpus.files} files) {_label('auto', chosen)} x{cell[2]}"
+        if iv is None:
+            judged_cells.add(NOGO, label, "no sequential run of the same repeats to compare with (it failed)")
+            continue
+        same_path = chosen == "sequential"
+        bound = 1 + margin if same_path else limit
+        if iv.low > bound:
+            status, why = NOGO, f"slower than sequential beyond the interval (limit {bound - 1:+.0%})"
+        elif iv.high <= 1 + margin:
+            status, why = GO, f"no slower than {margin:.0%}"
+        else:
+            status, why = INCONCLUSIVE, "interval too wide to tell (more repeats needed)"
+        judged_cells.add(status, label, f"auto / sequential {iv.text()}: {why}"
+                                        + ("; auto ran the sequential path" if same_path else ""))
+    judged_cells.dead(ctx.failed_cells(lambda f: f.requested_mode == "auto"
+                                       and (max_files is None or f.corpus.files < max_files)))
+    if not judged_cells.items:
+        where = f"a corpus under {max_files} files" if max_files else "any corpus"
+        return Verdict(name, spec["title"], INCONCLUSIVE, f"no auto run of {where}")
+    return Verdict(name, spec["title"], judged_cells.status,
+                   judged_cells.detail(f"auto within {margin:.0%} of sequential at every measured size"),
+                   judged_cells.numbers)
+
+
+# -- errors and failures ----------------------------------------------------------------------
+def error_rate(ctx: Context) -> Verdict:
+    spec = ctx.spec["error_rate"]
+    limit = spec["max_increase_pp"]
+    numbers = [f"did not complete: {f.interpreter} {f.corpus.name} {f.requested_mode} x{f.workers} "
+               f"{'warm-up' if f.warmup else f'repeat {f.repeat}'}: {f.cause}, exit {f.exit_status}: {f.error[:160]}"
+               for f in ctx.failed]
+    seq = {(r.interpreter, r.corpus.name, r.repeat): r for r in ctx.runs if r.requested_mode == "sequential"}
+    worst = 0.0
+    for r in ctx.runs:
+        base = seq.get((r.interpreter, r.corpus.name, r.repeat))
+        if base is None or r.requested_mode == "sequential":
+            continue
+        diff = (r.error_rate - base.error_rate) * 100
         worst = max(worst, diff)
         if diff > 0:
-            numbers.append(f"{r['interpreter']} {r['corpus']['name']} {r['requested_mode']} x{r['workers']}: "
-                           f"+{diff:.2f} pp")
+            numbers.append(f"{r.interpreter} {r.corpus.name} {r.requested_mode} x{r.workers} repeat {r.repeat}: "
+                           f"{diff:+.2f} pp ({r.files_failed} failed files, sequential {base.files_failed})")
+    if ctx.failed:
+        return Verdict("error_rate", spec["title"], NOGO, f"{len(ctx.failed)} run(s) did not complete", numbers)
     if not seq:
-        return Verdict("error_rate", spec["title"], INCONCLUSIVE, "no sequential baseline in the run")
-    numbers.insert(0, f"largest increase over sequential: {worst:.2f} pp")
-    status = GO if worst < spec["max_increase_pp"] else NOGO
-    return Verdict("error_rate", spec["title"], status, f"worst {worst:.2f} pp (limit {spec['max_increase_pp']} pp)",
-                   numbers)
+        return Verdict("error_rate", spec["title"], INCONCLUSIVE, "no sequential baseline in the run", numbers)
+    status = GO if worst < limit else NOGO
+    return Verdict("error_rate", spec["title"], status, f"largest increase over sequential {worst:.2f} pp "
+                   f"(limit {limit} pp) in {len(ctx.runs)} completed runs", numbers)
 
 
 def connection_failures(ctx: Context) -> Verdict:
-    spec = ctx.criteria["connection_failures"]
-    runs = stats.runs(ctx.records)
-    if not runs:
+    spec = ctx.spec["connection_failures"]
+    every = [r for r in ctx.records if isinstance(r, RunRecord)]  # warm-ups count too
+    in_runs = sum(int(r.counters.get("connection_failures", 0)) for r in every)
+    dead = [f for f in ctx.failed if f.cause == "database"]
+    if not every and not dead:
         return Verdict("connection_failures", spec["title"], INCONCLUSIVE, "no runs")
-    total = sum(r["connections"]["connection_failures"] for r in runs)
-    retries = sum(r["connections"]["retries"] for r in runs)
-    timeouts = sum(r["connections"]["acquisition_timeouts"] for r in runs)
+    retries = sum(int(r.counters.get("retries", 0)) for r in every)
+    timeouts = sum(int(r.counters.get("acquisition_timeouts", 0)) for r in every)
+    total = in_runs + len(dead)
+    numbers = [f"{f.interpreter} {f.corpus.name} {f.requested_mode} x{f.workers}: {f.error[:160]}" for f in dead]
+    numbers += [f"{r.interpreter} {r.corpus.name} {r.requested_mode} x{r.workers} repeat {r.repeat}: "
+                f"{int(r.counters['connection_failures'])} failure(s) after retries"
+                for r in every if r.counters.get("connection_failures")]
     status = GO if total <= spec["max"] else NOGO
     return Verdict("connection_failures", spec["title"], status,
-                   f"{total} failures in {len(runs)} runs ({retries} retried transactions, {timeouts} acquisition "
-                   "timeouts, all recovered)" if status == GO else f"{total} connection failures in {len(runs)} runs")
+                   f"{total} failure(s) in {len(every) + len(ctx.failed)} runs ({len(dead)} runs stopped by the "
+                   f"database; {retries} retried transactions and {timeouts} acquisition timeouts recovered)", numbers)
 
 
 def thread_memory(ctx: Context) -> Verdict:
-    spec = ctx.criteria["thread_memory"]
-    rss = stats.peak_rss(ctx.records)
-    numbers, bad = [], []
-    for (interp, corpus, workers, mode), s in sorted(rss.items()):
-        if mode not in ("thread", "process"):
+    spec = ctx.spec["thread_memory"]
+    limit = spec["max_ratio"]
+    judged_cells, reported = _Cells(), []
+    for cell, ps in sorted(ctx.pairs.items()):
+        chosen = ctx.chosen(cell)
+        iv = stats.memory_ratio(ps)
+        if chosen not in ("thread", "process", "interpreter") or iv is None:
             continue
-        base = rss.get((interp, corpus, 1, "sequential"))
-        if base is None:
+        label = f"{cell[0]} {cell[1]} {_label(cell[3], chosen)} x{cell[2]}"
+        if chosen != "thread":
+            reported.append(f"{label}: peak RSS {iv.text()} sequential's (reported, not judged)")
             continue
-        ratio = s.median / base.median
-        numbers.append(f"{interp} {corpus} {mode} x{workers}: {ratio:.2f}x sequential's peak RSS"
-                       + ("" if mode == "thread" else " (informational)"))
-        if mode == "thread" and ratio > spec["max_ratio"]:
-            bad.append(f"{interp} {corpus} x{workers} {ratio:.2f}x")
-    if not any("thread" in n for n in numbers):
+        status = GO if iv.high <= limit else NOGO if iv.low > limit else INCONCLUSIVE
+        judged_cells.add(status, label, f"peak RSS {iv.text()} sequential's")
+    judged_cells.dead(ctx.failed_cells(lambda f: f.requested_mode == "thread"))
+    if not judged_cells.items:
         return Verdict("thread_memory", spec["title"], INCONCLUSIVE, "no thread run with a sequential baseline",
-                       numbers)
-    if bad:
-        return Verdict("thread_memory", spec["title"], NOGO, "over the limit: " + ", ".join(bad), numbers)
-    return Verdict("thread_memory", spec["title"], GO, f"every thread run <= {spec['max_ratio']}x", numbers)
+                       reported)
+    return Verdict("thread_memory", spec["title"], judged_cells.status,
+                   judged_cells.detail(f"every thread run's interval is at or under {limit}x"),
+                   judged_cells.numbers + reported)
 
 
 def same_digest(ctx: Context) -> Verdict:
-    spec = ctx.criteria["same_digest"]
-    groups: dict[str, set[str]] = defaultdict(set)
+    spec = ctx.spec["same_digest"]
+    groups: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     names: dict[str, str] = {}
-    for r in stats.runs(ctx.records):
-        if r.get("graph"):
-            groups[r["corpus"]["fingerprint"]].add(r["graph"]["digest"])
-            names[r["corpus"]["fingerprint"]] = r["corpus"]["name"]
+    for r in (r for r in ctx.records if isinstance(r, RunRecord)):
+        if r.graph is not None:
+            groups[r.corpus.fingerprint][r.graph.digest].add(f"{r.interpreter} {r.requested_mode}")
+            names[r.corpus.fingerprint] = r.corpus.name
+    dead = ctx.failed_cells(lambda f: True)
     if not groups:
-        return Verdict("same_digest", spec["title"], INCONCLUSIVE, "no digests recorded")
-    numbers = [f"{names[fp]} ({fp[:10]}): {len(d)} distinct digest(s)" for fp, d in sorted(groups.items())]
-    bad = [names[fp] for fp, d in groups.items() if len(d) > 1]
-    if bad:
-        return Verdict("same_digest", spec["title"], NOGO, "different graphs for " + ", ".join(bad), numbers)
+        return Verdict("same_digest", spec["title"], NOGO if dead else INCONCLUSIVE,
+                       "no digest recorded" + (" (the runs failed)" if dead else ""), dead)
+    numbers = []
+    bad = []
+    for fp, digests in sorted(groups.items()):
+        numbers.append(f"{names[fp]} ({fp[:10]}): {len(digests)} distinct digest(s)" + (
+            "" if len(digests) == 1 else ": " + "; ".join(f"{d[:12]} from {', '.join(sorted(w))}"
+                                                         for d, w in sorted(digests.items()))))
+        if len(digests) > 1:
+            bad.append(names[fp])
+    numbers += dead
+    if bad or dead:
+        return Verdict("same_digest", spec["title"], NOGO, "different graphs for " + ", ".join(bad) if bad
+                       else "some cells produced no graph at all (all their runs failed)", numbers)
     return Verdict("same_digest", spec["title"], GO,
                    f"one digest per corpus content across {len(ctx.ran)} interpreter(s) and every mode", numbers)
 
 
 def no_leak(ctx: Context) -> Verdict:
-    spec = ctx.criteria["no_leak"]
-    leaks = [r for r in ctx.records if r.get("kind") == "leak"]
+    spec = ctx.spec["no_leak"]
+    leaks = [r for r in ctx.records if isinstance(r, LeakCheck)]
     if not leaks:
         return Verdict("no_leak", spec["title"], INCONCLUSIVE, "no leak check in the run")
     numbers, bad = [], []
     for r in leaks:
-        numbers.append(f"{r['interpreter']} {r['mode']} x{r['workers']}: RSS {r['growth']:+.1%} over {len(r['rss'])} "
-                       f"runs, {r['open_connections']} Bolt connection(s) open after close")
-        if r["growth"] >= spec["max_growth"] or r["open_connections"] > 0 or len(r["rss"]) < spec["runs"]:
-            bad.append(f"{r['interpreter']} {r['mode']}")
+        label = f"{r.interpreter} {_label(r.requested_mode, r.mode)} x{r.workers}"
+        if r.error or len(r.runs) < spec["runs"]:
+            bad.append(label)
+            numbers.append(f"{label}: the check failed after {len(r.runs)} of {spec['runs']} runs: {r.error}")
+            continue
+        peak = r.runs[-1].peak_rss / r.runs[0].peak_rss - 1 if r.runs[0].peak_rss else 0.0
+        left = max(s.processes_after for s in r.runs)
+        conns = max(s.connections_after for s in r.runs)
+        numbers.append(f"{label}: RSS after each run {r.growth:+.1%}, peak {peak:+.1%}; at most {left} process(es) "
+                       f"and {conns} Bolt connection(s) left after a run")
+        if max(r.growth, peak) >= spec["max_growth"] or left or conns:
+            bad.append(label)
     if bad:
         return Verdict("no_leak", spec["title"], NOGO, "leak in " + ", ".join(bad), numbers)
-    return Verdict("no_leak", spec["title"], GO, f"growth < {spec['max_growth']:.0%} and no open connection", numbers)
+    modes = sorted({r.requested_mode for r in leaks})
+    return Verdict("no_leak", spec["title"], GO, f"growth < {spec['max_growth']:.0%}, nothing left open, in "
+                   f"{', '.join(modes)}", numbers)
 
 
 def gil_stays_off(ctx: Context) -> Verdict:
-    spec = ctx.criteria["gil_stays_off"]
-    ft_runs = [r for r in stats.runs(ctx.records) if free_threaded(r["interpreter"])]
+    spec = ctx.spec["gil_stays_off"]
+    ft_runs = [r for r in ctx.runs if free_threaded(r.interpreter)]
     if not ft_runs:
-        why = "; ".join(f"{i}: not run: {w}" for i, w in ctx.not_run.items() if free_threaded(i))
+        why = "; ".join(f"{i}: not run: {w}" for i, w in sorted(ctx.not_run.items()) if free_threaded(i))
         return Verdict("gil_stays_off", spec["title"], INCONCLUSIVE, f"no free-threaded build ran ({why or 'none'})")
-    back_on = [r for r in ft_runs if r["gil"]["at_end"] and not r["gil"]["at_start"]]
-    started_on = [r for r in ft_runs if r["gil"]["at_start"]]
+    back_on = [r for r in ft_runs if r.gil_at_end and not r.gil_at_start]
+    started_on = [r for r in ft_runs if r.gil_at_start]
     if back_on or started_on:
-        culprits = sorted({r["gil"].get("culprit") or "unknown" for r in back_on})
+        culprits = sorted({r.gil_culprit or "unknown" for r in back_on})
         return Verdict("gil_stays_off", spec["title"], NOGO,
                        f"GIL enabled in {len(back_on) + len(started_on)} of {len(ft_runs)} runs"
                        + (f"; re-enabled by {', '.join(culprits)}" if back_on else ""))
     return Verdict("gil_stays_off", spec["title"], GO, f"GIL off from start to end in all {len(ft_runs)} runs")
 
 
-def evaluate(records: list[Record], criteria: dict[str, Any], *, cores: int, local_server: bool) -> list[Verdict]:
-    ctx = Context(records, criteria, cores, local_server)
-    return [
-        _speedup_criterion(ctx, "large_free_threaded_threads", "thread", want_ft=True),
-        _speedup_criterion(ctx, "large_gil_processes", "process", want_ft=False),
-        small_auto(ctx), error_rate(ctx), connection_failures(ctx), thread_memory(ctx), same_digest(ctx),
-        no_leak(ctx), gil_stays_off(ctx),
+def graph_accuracy(ctx: Context) -> Verdict | None:
+    """Judged only when the run measured a suite (`codegraph bench --accuracy SUITE`)."""
+    spec = ctx.spec["graph_accuracy"]
+    found = [r for r in ctx.records if isinstance(r, AccuracyRecord)]
+    if not found:
+        return None
+    numbers, bad = [], []
+    for r in found:
+        t = r.total
+        numbers.append(f"{r.interpreter} {r.suite}: precision {t.precision:.1%}, recall {t.recall:.1%}, "
+                       f"{t.exact} of {t.cases} cases exact")
+        if t.precision < spec["min_precision"] or t.recall < spec["min_recall"]:
+            bad.append(r.interpreter)
+    status = NOGO if bad else GO
+    return Verdict("graph_accuracy", spec["title"], status, numbers[0] if len(numbers) == 1 else
+                   f"{len(found) - len(bad)} of {len(found)} measurements meet the floors", numbers)
+
+
+def evaluate(records: Sequence[Record], spec: dict[str, Any], *, cores: int) -> list[Verdict]:
+    ctx = Context(records, spec, cores=cores)
+    small, never = spec["small_auto"], spec["auto_never_slower"]
+    verdicts = [
+        speedup_criterion(ctx, "large_free_threaded_threads", want_ft=True),
+        speedup_criterion(ctx, "large_gil_processes", want_ft=False),
+        auto_criterion(ctx, "small_auto", small["max_files"], 1 + small["max_slowdown"], small["max_slowdown"]),
+        auto_criterion(ctx, "auto_never_slower", None, 1.0, never["margin"]),
+        error_rate(ctx), connection_failures(ctx), thread_memory(ctx), same_digest(ctx), no_leak(ctx),
+        gil_stays_off(ctx),
     ]
+    accuracy = graph_accuracy(ctx)
+    return verdicts + ([accuracy] if accuracy else [])
 
 
 def overall(verdicts: list[Verdict]) -> str:
-    statuses = {v.status for v in verdicts}
-    if NOGO in statuses:
-        return NOGO
-    if INCONCLUSIVE in statuses:
-        return INCONCLUSIVE
-    return GO
+    return _combine([v.status for v in verdicts])

@@ -1,19 +1,42 @@
-"""`codegraph report RUN_DIR`: REPORT.md and report.html with plots, verdict first."""
+"""`codegraph report RUN_DIR`: REPORT.md and report.html with plots, verdict first.
+
+Reads every record of a run folder (typed, versioned), judges them with `criteria`, and
+writes a report a release manager can read top-down: the verdict and why, each criterion with
+its numbers and intervals, which interpreters and modes ran (and why not), the runs that did
+not complete, speed with intervals and ceilings, where the time went, memory, leaks,
+accuracy, reliability, and the machines the figures came from.
+"""
 
 from __future__ import annotations
 
 import html
 import os
-import shutil
+import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codegraph_harness import records as results
+from codegraph_harness import records as rec
+from codegraph_harness.records import (
+    AccuracyRecord,
+    BadInputRecord,
+    FailedRun,
+    FaultRecord,
+    LeakCheck,
+    NotRun,
+    Record,
+    RunRecord,
+)
 from codegraph_harness.verdict import criteria as crit
-from codegraph_harness.verdict import plots, stats
+from codegraph_harness.verdict import stats
 
-Record = dict[str, Any]
+MODES = ["sequential", "thread", "process", "interpreter", "dask", "auto"]
+
+
+class ReportError(RuntimeError):
+    pass
 
 
 @dataclass
@@ -22,112 +45,275 @@ class Report:
     verdicts: list[crit.Verdict]
     markdown: Path
     html: Path
+    warnings: list[str]
 
 
-def _records(run_dir: Path) -> tuple[list[Record], list[dict[str, Any]]]:
-    docs = results.load_records(run_dir)
-    return [d["record"] for d in docs], docs
-
-
-def _not_run_reasons(records: list[Record], expected: list[str]) -> dict[str, str]:
-    ran = {r["interpreter"] for r in stats.runs(records)}
-    reasons = {r["interpreter"]: r["reason"] for r in records if r.get("kind") == "not-run"}
-    for label in expected:
-        if label not in ran and label not in reasons:
-            found = shutil.which(f"python{label}")
-            reasons[label] = ("interpreter not found" if found is None
-                              else "no results (its run failed or was not requested)")
-    return {k: v for k, v in reasons.items() if k not in ran}
+def require_plots() -> Any:
+    try:
+        from codegraph_harness.verdict import plots
+    except ImportError as exc:
+        raise ReportError(f"the report's plots need matplotlib ({exc}): pip install 'codegraph-harness[report]'"
+                          ) from None
+    return plots
 
 
 def build(run_dir: Path, criteria_path: Path = crit.DEFAULT) -> Report:
-    records, docs = _records(run_dir)
+    plots = require_plots()
+    run = rec.load_run(run_dir)
+    if not run.documents:
+        raise ReportError(f"{run_dir} holds no result files: run `codegraph bench --results {run_dir.parent} "
+                          f"--run-id {run_dir.name}` first")
+    records = run.records
     spec = crit.load(criteria_path)
-    expected = list(spec.get("interpreters", []))
-    not_run = _not_run_reasons(records, expected)
-    records += [{"kind": "not-run", "interpreter": k, "reason": v} for k, v in not_run.items()
-                if not any(r.get("kind") == "not-run" and r["interpreter"] == k for r in records)]
-    machines = {d["record"].get("interpreter", "?"): d["machine"] for d in docs}
-    cores = min((m.get("cpu_count") or 1 for m in machines.values()), default=os.cpu_count() or 1)
-    local = any(r.get("server", {}).get("provider") in ("embedded", "neo4j-container") for r in stats.runs(records))
-    verdicts = crit.evaluate(records, spec, cores=cores, local_server=local)
+    machines = run.machines()
+    cores = min((m.cpu_count for m in machines.values()), default=os.cpu_count() or 1)
+    verdicts = crit.evaluate(records, spec, cores=cores)
     verdict = crit.overall(verdicts)
-    pngs = {name: fn(records, run_dir / f"{name}.png") for name, fn in
-            (("throughput", plots.throughput), ("speedup", plots.speedup), ("memory", plots.memory),
-             ("connections", plots.connections))}
-    md = _markdown(run_dir, verdict, verdicts, records, expected, not_run, machines, pngs, spec)
+    big = spec["large_gil_processes"]["min_files"]
+    pngs = {
+        "speedup": plots.speedup(records, run_dir / "speedup.png", cores=cores, min_files=big,
+                                 thresholds={"GIL builds, processes": spec["large_gil_processes"]["min_speedup"],
+                                             "free-threaded, threads":
+                                                 spec["large_free_threaded_threads"]["min_speedup"]}),
+        "auto": plots.auto_vs_sequential(records, run_dir / "auto.png",
+                                         limit=1 + spec["small_auto"]["max_slowdown"]),
+        "timeline": plots.timeline(records, run_dir / "timeline.png"),
+        "memory": plots.memory(records, run_dir / "memory.png", thread_limit=spec["thread_memory"]["max_ratio"]),
+    }
+    md = _markdown(run_dir, run, verdict, verdicts, spec, cores, pngs)
     (run_dir / "REPORT.md").write_text(md)
     (run_dir / "report.html").write_text(_html(md, run_dir.name))
-    return Report(verdict, verdicts, run_dir / "REPORT.md", run_dir / "report.html")
+    return Report(verdict, verdicts, run_dir / "REPORT.md", run_dir / "report.html", run.warnings())
 
 
-def _markdown(run_dir: Path, verdict: str, verdicts: list[crit.Verdict], records: list[Record], expected: list[str],
-              not_run: dict[str, str], machines: dict[str, Any], pngs: dict[str, Path | None],
-              spec: dict[str, Any]) -> str:
+def _short(title: str) -> str:
+    return title.split(":")[0]
+
+
+def _markdown(run_dir: Path, run: rec.Run, verdict: str, verdicts: list[crit.Verdict], spec: dict[str, Any],
+              cores: int, pngs: dict[str, Path | None]) -> str:
+    records = run.records
     counts = {s: sum(v.status == s for v in verdicts) for s in (crit.GO, crit.NOGO, crit.INCONCLUSIVE)}
     out = [f"# Parallel indexing go/no-go: **{verdict}**", "",
-           f"Run `{run_dir.name}` — {counts[crit.GO]} GO, {counts[crit.NOGO]} NO-GO, "
-           f"{counts[crit.INCONCLUSIVE]} INCONCLUSIVE (criteria version {spec.get('version')}).", ""]
+           f"Run `{run_dir.name}`: {counts[crit.GO]} GO, {counts[crit.NOGO]} NO-GO, {counts[crit.INCONCLUSIVE]} "
+           f"INCONCLUSIVE (criteria version {spec.get('version')}; {cores} cores). Ratios are paired by repeat; "
+           "intervals are 95% confidence intervals; GO and NO-GO need the whole interval on one side.", ""]
+    out += [f"> **Warning:** {w}" for w in run.warnings()]
     if verdict != crit.GO:
-        out += ["Why: " + "; ".join(f"{v.title.split(':')[0]} — {v.status}: {v.detail}" for v in verdicts
-                                    if v.status != crit.GO), ""]
-    out += ["## Criteria", "", "| criterion | verdict | numbers |", "|---|---|---|"]
+        out += ["", "## Why not GO", ""]
+        out += [f"- **{_short(v.title)}** — {v.status}: {v.detail}" for v in verdicts if v.status != crit.GO]
+    out += ["", "## Criteria", "", "| criterion | verdict | numbers |", "|---|---|---|"]
     for v in verdicts:
-        numbers = "<br>".join([v.detail, *v.numbers])
-        out.append(f"| {v.title} | **{v.status}** | {numbers} |")
-    out += ["", "## Interpreters", "", "| interpreter | status |", "|---|---|"]
-    ran = {r["interpreter"] for r in stats.runs(records)}
-    for label in [*expected, *sorted(ran - set(expected))]:
-        status = "measured" if label in ran else f"not run: {not_run.get(label, 'no results')}"
-        out.append(f"| {label} | {status} |")
-    failed = [r for r in records if r.get("kind") == "failed"]
-    if failed:
-        out += ["", "Failed runs:", *[f"- {r['interpreter']} {r['corpus']['name']} {r['mode']}: {r['error'][:300]}"
-                                     for r in failed]]
-    tp, ups, rss = stats.throughput(records), stats.speedups(records), stats.peak_rss(records)
-    out += ["", "## Throughput, speedup and memory", "",
-            "Medians over repeats with min-max; speedups are taken within each repeat against that repeat's "
-            f"sequential run. *noisy* = repeats spread more than {stats.NOISE:.0%}.", "",
-            "| interpreter | corpus | files | mode | workers | files/s | speedup | peak RSS MiB | max conns "
-            "| retries |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
-    for key in sorted(tp):
-        interp, corpus, workers, mode = key
-        cell = stats.cells(records)[key]
-        t, s, m = tp[key], ups.get(key), rss[key]
-        noisy = " *noisy*" if t.noisy else ""
-        chosen = cell[0]["mode"]
-        shown = f"{mode} ({chosen})" if chosen != mode else mode
-        out.append(f"| {interp} | {corpus} | {cell[0]['corpus']['files']} | {shown} | {workers} | {t.text('{:.1f}')}"
-                   f"{noisy} | {s.text() + 'x' if s and mode != 'sequential' else '-'} | "
-                   f"{m.median / 2**20:.0f} | {max(r['connections']['max_open'] for r in cell)} | "
-                   f"{sum(r['connections']['retries'] for r in cell)} |")
-    for name, caption in (("throughput", "Throughput"), ("speedup", "Speedup against workers"),
-                          ("memory", "Peak memory"), ("connections", "Connections open over time")):
-        if pngs.get(name):
-            out += ["", f"![{caption}]({name}.png)"]
-    leaks = [r for r in records if r.get("kind") == "leak"]
-    if leaks:
-        out += ["", "## Leak check", "",
-                "| interpreter | mode | RSS after each run (MiB) | growth | open Bolt connections |",
-                "|---|---|---|---|---|"]
-        for r in leaks:
-            sizes = ", ".join(f"{x / 2**20:.0f}" for x in r["rss"])
-            out.append(f"| {r['interpreter']} | {r['mode']} x{r['workers']} | {sizes} | {r['growth']:+.1%} | "
-                       f"{r['open_connections']} |")
+        out.append(f"| {v.title} | **{v.status}** | {'<br>'.join([v.detail, *v.numbers])} |")
+    out += _matrix(records, spec)
+    out += _failed(records)
+    out += _speed(records, cores, pngs)
+    out += _phases(records, pngs)
+    if pngs.get("memory"):
+        out += ["", "## Memory", "", "![Peak memory](memory.png)"]
+    out += _leaks(records)
+    out += _accuracy(records)
     out += _reliability(records)
-    out += ["", "## Environment", ""]
-    for label, m in sorted(machines.items()):
-        server: dict[str, Any] = next((r["server"] for r in stats.runs(records) if r["interpreter"] == label), {})
-        out += [f"- **{label}**: Python {m['python']['version']} {m['python']['implementation']}"
-                f"{' free-threaded' if m['python']['free_threading_build'] else ''}; {m['cpu_model']}, "
-                f"{m['cpu_count']} CPUs, {(m['ram_bytes'] or 0) / 2**30:.0f} GiB; {m['os']}; "
-                f"server {server.get('provider', '?')} {server.get('flavour', '')} {server.get('version', '')}; "
-                f"commit {(m.get('git_commit') or '?')[:12]}; packages "
-                + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)]
+    out += _environment(run)
     return "\n".join(out) + "\n"
 
 
+def _matrix(records: Sequence[Record], spec: dict[str, Any]) -> list[str]:
+    expected = list(spec.get("interpreters", []))
+    not_run = crit.not_run_reasons(records, expected)
+    mode_not_run = {(r.interpreter, r.mode): r.reason for r in records if isinstance(r, NotRun) and r.mode}
+    done: dict[tuple[str, str], int] = defaultdict(int)
+    dead: dict[tuple[str, str], int] = defaultdict(int)
+    builds: dict[str, str] = {}
+    packstream: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        if isinstance(r, RunRecord) and not r.warmup:
+            done[(r.interpreter, r.requested_mode)] += 1
+            builds[r.interpreter] = str(r.runtime.get("build", "?"))
+            packstream[r.interpreter].add(r.packstream)
+        elif isinstance(r, FailedRun):
+            dead[(r.interpreter, r.requested_mode)] += 1
+    labels = [*expected, *sorted({i for i, _ in done} - set(expected))]
+    out = ["", "## Interpreters and modes", "",
+           "Each cell: counted runs, or why the mode did not run there. *build*: GIL or free-threaded.", "",
+           "| interpreter | build | PackStream | " + " | ".join(MODES) + " |", "|---|---|---|" + "---|" * len(MODES)]
+    for label in labels:
+        if label in not_run:
+            out.append(f"| {label} | {'free-threaded' if label.endswith('t') else 'GIL'} | - | "
+                       + " | ".join(f"not run: {not_run[label]}" if m == MODES[0] else "" for m in MODES) + " |")
+            continue
+        cells = []
+        for m in MODES:
+            n, f = done.get((label, m), 0), dead.get((label, m), 0)
+            if n or f:
+                cells.append(f"{n} runs" + (f", **{f} failed**" if f else ""))
+            else:
+                cells.append(f"not run: {mode_not_run[(label, m)]}" if (label, m) in mode_not_run else "-")
+        out.append(f"| {label} | {builds.get(label, '?')} | {', '.join(sorted(packstream[label])) or '-'} | "
+                   + " | ".join(cells) + " |")
+    return out
+
+
+def _failed(records: Sequence[Record]) -> list[str]:
+    failed = stats.failed(records)
+    if not failed:
+        return []
+    out = ["", "## Runs that did not complete", "",
+           "| interpreter | corpus | mode | repeat | exit status | cause | last error line |",
+           "|---|---|---|---|---|---|---|"]
+    for f in failed:
+        repeat = "warm-up" if f.warmup else str(f.repeat)
+        status = "killed (time limit)" if f.exit_status is None else str(f.exit_status)
+        out.append(f"| {f.interpreter} | {f.corpus.name} | {f.requested_mode} x{f.workers} | {repeat} | {status} | "
+                   f"{f.cause} | `{f.error[:200].replace('|', '/')}` |")
+    return out
+
+
+def _speed(records: Sequence[Record], cores: int, pngs: dict[str, Path | None]) -> list[str]:
+    cells, pairs = stats.cells(records), stats.pairs(records)
+    if not cells:
+        return []
+    out = ["", "## Speed", ""]
+    if pngs.get("speedup"):
+        out += ["![Speedup](speedup.png)", "", "Bars: speedup over the sequential run of the same repeat (geometric "
+                "mean, 95% interval); dashed outline: the ceiling on this machine, from the runs' own CPU and "
+                "serial-phase accounting.", ""]
+    if pngs.get("auto"):
+        out += ["![auto against sequential](auto.png)", ""]
+    out += ["| interpreter | corpus | files | mode | workers | index seconds | speedup (95% interval) | ceiling "
+            "| peak RSS MiB | max conns | retries |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key in sorted(cells, key=lambda k: (k[0], cells[k][0].corpus.files, MODES.index(k[3])
+                                           if k[3] in MODES else 9, k[2])):
+        rs, ps = cells[key], pairs.get(key, [])
+        chosen = {r.mode for r in rs}
+        mode = key[3] if chosen == {key[3]} else f"{key[3]} ({'/'.join(sorted(chosen))})"
+        t = stats.spread(r.index_seconds for r in rs)
+        m = stats.spread(r.peak_rss / 2**20 for r in rs)
+        iv, ceiling = stats.speedup(ps), stats.ceilings(ps, cores)
+        out.append(f"| {key[0]} | {key[1]} | {rs[0].corpus.files} | {mode} | {key[2]} | "
+                   f"{t.text() if t else '-'} | {iv.text() if iv else '-'} | "
+                   f"{f'{ceiling:.2f}x' if ceiling and key[3] != 'sequential' else '-'} | "
+                   f"{m.text('{:.0f}') if m else '-'} | {max(r.max_connections for r in rs)} | "
+                   f"{sum(int(r.counters.get('retries', 0)) for r in rs)} |")
+    return out
+
+
+def _phases(records: Sequence[Record], pngs: dict[str, Path | None]) -> list[str]:
+    runs = [r for r in stats.runs(records) if r.phases and r.repeat == 0]
+    if not runs:
+        return []
+    biggest = max(r.corpus.files for r in runs)
+    picked = sorted((r for r in runs if r.corpus.files == biggest),
+                    key=lambda r: (r.interpreter, MODES.index(r.requested_mode) if r.requested_mode in MODES else 9))
+    out = ["", "## Where the time goes", ""]
+    if pngs.get("timeline"):
+        out += ["![Timeline](timeline.png)", ""]
+    out += [f"{picked[0].corpus.name} ({biggest} files), first counted repeat. CPU of the indexer's whole process tree "
+            "and of the database server in each phase, in seconds.", "",
+            "| interpreter | mode | phase | wall | indexer CPU | server CPU |", "|---|---|---|---|---|---|"]
+    for r in picked:
+        mode = r.requested_mode if r.requested_mode == r.mode else f"{r.requested_mode} ({r.mode})"
+        for p in r.phases:
+            out.append(f"| {r.interpreter} | {mode} x{r.workers} | {p.name} | {p.seconds:.2f} | "
+                       f"{'-' if p.tree_cpu is None else f'{p.tree_cpu:.2f}'} | "
+                       f"{'-' if p.server_cpu is None else f'{p.server_cpu:.2f}'} |")
+    return out
+
+
+def _leaks(records: Sequence[Record]) -> list[str]:
+    leaks = [r for r in records if isinstance(r, LeakCheck)]
+    if not leaks:
+        return []
+    out = ["", "## Leak check", "", "Consecutive runs in one coordinator process; the whole process tree is "
+           "inspected after each run.", "",
+           "| interpreter | mode | RSS after each run (MiB) | growth | peak RSS per run (MiB) | processes left | "
+           "connections left |", "|---|---|---|---|---|---|---|"]
+    for r in leaks:
+        mode = r.requested_mode if r.requested_mode == r.mode else f"{r.requested_mode} ({r.mode})"
+        if r.error:
+            out.append(f"| {r.interpreter} | {mode} x{r.workers} | **failed**: {r.error[:150]} | | | | |")
+            continue
+        after = ", ".join(f"{s.rss_after / 2**20:.0f}" for s in r.runs)
+        peaks = ", ".join(f"{s.peak_rss / 2**20:.0f}" for s in r.runs)
+        out.append(f"| {r.interpreter} | {mode} x{r.workers} | {after} | {r.growth:+.1%} | {peaks} | "
+                   f"{max((s.processes_after for s in r.runs), default=0)} | "
+                   f"{max((s.connections_after for s in r.runs), default=0)} |")
+    return out
+
+
+def _accuracy(records: Sequence[Record]) -> list[str]:
+    found = [r for r in records if isinstance(r, AccuracyRecord)]
+    if not found:
+        return []
+    out = ["", "## Graph accuracy", ""]
+    for r in found:
+        t = r.total
+        out += [f"{r.interpreter}, suite `{r.suite}`: precision **{t.precision:.1%}**, recall **{t.recall:.1%}**, "
+                f"{t.exact} of {t.cases} cases exact.", "",
+                "| category | cases | exact | precision | recall | wrong edges | missing edges |",
+                "|---|---|---|---|---|---|---|"]
+        out += [f"| {c.name} | {c.cases} | {c.exact} | {c.precision:.1%} | {c.recall:.1%} | {c.wrong} | {c.missing} |"
+                for c in r.categories]
+    return out
+
+
+def _reliability(records: Sequence[Record]) -> list[str]:
+    fault_runs = [r for r in records if isinstance(r, FaultRecord)]
+    bad = [r for r in records if isinstance(r, BadInputRecord)]
+    load = [r for r in stats.runs(records) if r.corpus.files >= 10_000]
+    out = ["", "## Reliability", ""]
+    if not (fault_runs or bad or load):
+        return [*out, "Not run in this bench: `codegraph bench --reliability` adds database faults, a server "
+                      "restart and bad input in every mode; the full bench adds the xlarge load test."]
+    lost = sum(1 for r in fault_runs if r.data_lost)
+    hangs = sum(1 for r in fault_runs if r.hung)
+    survived = sum(1 for r in fault_runs if r.acceptable)
+    out += [f"Faults injected: {len(fault_runs)}, survived: {survived}; data lost: **{lost}**; hangs: **{hangs}**; "
+            f"bad-input runs as expected: {sum(1 for r in bad if r.as_expected)} of {len(bad)}.", ""]
+    if fault_runs:
+        out += ["| interpreter | fault | mode | outcome | seconds | proxy |", "|---|---|---|---|---|---|"]
+        for f in fault_runs:
+            if f.hung:
+                what = "**hung**"
+            elif f.completed:
+                what = "completed, clean digest" if f.digest_ok else "**completed with another digest**"
+            else:
+                what = f"stopped: {f.error[:120]}; re-run " + ("gave the clean digest" if f.rerun_ok else "**failed**")
+            proxy = ", ".join(f"{k} {v}" for k, v in f.proxy.items() if v)
+            out.append(f"| {f.interpreter} | {f.fault} | {f.mode} | {what} | {f.seconds} | {proxy} |")
+    if bad:
+        out += ["", "Bad inputs tried in every mode: " + ", ".join(f"`{n}`" for n in bad[0].inputs), "",
+                "| interpreter | mode | exit | as expected | errors |", "|---|---|---|---|---|"]
+        for b in bad:
+            errors = ", ".join(f"{k}: {v}" for k, v in sorted(b.errors.items()))
+            out.append(f"| {b.interpreter} | {b.mode} x{b.workers} | {b.exit_code} | "
+                       f"{'yes' if b.as_expected else '**no**'} | {errors} |")
+    if load:
+        out += ["", "Load (codebases of 10,000+ files):", "",
+                "| interpreter | corpus | mode | files/s | peak RSS MiB | max conns | failed files |",
+                "|---|---|---|---|---|---|---|"]
+        for r in load:
+            files = r.counters.get("files_indexed", 0) + r.counters.get("files_unchanged", 0)
+            out.append(f"| {r.interpreter} | {r.corpus.name} | {r.requested_mode} x{r.workers} | "
+                       f"{files / r.index_seconds:.1f} | {r.peak_rss / 2**20:.0f} | {r.max_connections} | "
+                       f"{r.files_failed} |")
+    return out
+
+
+def _environment(run: rec.Run) -> list[str]:
+    out = ["", "## Environment", ""]
+    servers = {r.interpreter: r.runtime for r in run.records if isinstance(r, RunRecord)}
+    for label, m in sorted(run.machines().items()):
+        py = m.python
+        out.append(f"- **{label}**: Python {py.version} {py.implementation}"
+                   f"{' free-threaded' if py.free_threading_build else ''}; {m.cpu_model}, {m.cpu_count} CPUs, "
+                   f"{(m.ram_bytes or 0) / 2**30:.0f} GiB; {m.os}; commit {(m.git_commit or '?')[:12]}; packages "
+                   + ", ".join(f"{k} {v}" for k, v in m.packages.items() if v)
+                   + ("" if label in servers else " (no completed run)"))
+    return out
+
+
+# -- HTML -------------------------------------------------------------------------------------
 def _html(markdown: str, title: str) -> str:
     """A small, dependency-free rendering of the report's Markdown subset."""
     body: list[str] = []
@@ -155,63 +341,21 @@ def _html(markdown: str, title: str) -> str:
             body.append(f'<p><img src="{html.escape(src[:-1])}" alt="{html.escape(alt)}"></p>')
         elif line.startswith("- "):
             body.append(f"<p>&bull; {_inline(line[2:])}</p>")
+        elif line.startswith("> "):
+            body.append(f"<blockquote>{_inline(line[2:])}</blockquote>")
         elif line:
             body.append(f"<p>{_inline(line)}</p>")
     if in_table:
         body.append("</table>")
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:13px}img{max-width:100%}")
+    style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:13px}img{max-width:100%}"
+             "blockquote{background:#fff3e0;padding:6px 12px}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
 def _inline(text: str) -> str:
-    import re
-
     safe = html.escape(text).replace("&lt;br&gt;", "<br>")
     safe = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", safe)
     safe = re.sub(r"\*(.+?)\*", r"<i>\1</i>", safe)
     return re.sub(r"`(.+?)`", r"<code>\1</code>", safe)
-
-
-def _reliability(records: list[Record]) -> list[str]:
-    out = ["", "## Reliability", ""]
-    fault_runs = [r for r in records if r.get("kind") == "fault"]
-    bad = [r for r in records if r.get("kind") == "bad-input"]
-    load = [r for r in stats.runs(records) if r["corpus"]["files"] >= 10_000]
-    if not (fault_runs or bad or load):
-        return [*out, "Not run in this bench: `codegraph bench --reliability` adds database faults, a server "
-                      "restart and bad input in every mode; the full bench adds the xlarge load test."]
-    lost = sum(1 for r in fault_runs if r["data_lost"])
-    hangs = sum(1 for r in fault_runs if r["hung"])
-    survived = sum(1 for r in fault_runs if r["acceptable"])
-    out += [f"Faults injected: {len(fault_runs)}, survived: {survived}; data lost: **{lost}**; hangs: **{hangs}**; "
-            f"bad-input runs as expected: {sum(1 for r in bad if r['as_expected'])} of {len(bad)}.", ""]
-    if fault_runs:
-        out += ["| interpreter | fault | mode | outcome | seconds | proxy |", "|---|---|---|---|---|---|"]
-        for r in fault_runs:
-            if r["hung"]:
-                what = "**hung**"
-            elif r["completed"]:
-                what = "completed, clean digest" if r["digest_ok"] else "**completed with another digest**"
-            else:
-                what = (f"stopped: {r['error'][:120]}; re-run "
-                        + ("gave the clean digest" if r["rerun_ok"] else "**failed**"))
-            proxy = ", ".join(f"{k} {v}" for k, v in r["proxy"].items() if v)
-            out.append(f"| {r['interpreter']} | {r['fault']} | {r['mode']} | {what} | {r['seconds']} | {proxy} |")
-    if bad:
-        out += ["", "Bad inputs tried in every mode: " + ", ".join(f"`{n}`" for n in bad[0]["inputs"]), "",
-                "| interpreter | mode | exit | as expected | errors |", "|---|---|---|---|---|"]
-        for r in bad:
-            errors = ", ".join(f"{k}: {v}" for k, v in sorted(r["errors"].items()))
-            out.append(f"| {r['interpreter']} | {r['mode']} x{r['workers']} | {r['exit_code']} | "
-                       f"{'yes' if r['as_expected'] else '**no**'} | {errors} |")
-    if load:
-        out += ["", "Load (codebases of 10,000+ files):", "",
-                "| interpreter | corpus | mode | files/s | peak RSS MiB | max conns | failed files |",
-                "|---|---|---|---|---|---|---|"]
-        for r in load:
-            out.append(f"| {r['interpreter']} | {r['corpus']['name']} | {r['requested_mode']} x{r['workers']} | "
-                       f"{r['files_per_s']:.1f} | {r['peak_rss'] / 2**20:.0f} | {r['connections']['max_open']} | "
-                       f"{r['files']['failed']} |")
-    return out
