@@ -82,6 +82,9 @@ class Solver:
         # results
         self.call_edges: set[tuple[int, int]] = set()  # (scope, function)
         self.instantiations: set[tuple[int, int]] = set()  # (scope, class)
+        # what was found since `take_new` last ran (results only ever grow: found is final)
+        self.new_calls: list[tuple[int, int]] = []
+        self.new_instantiations: list[tuple[int, int]] = []
         self.resolved_sites: set[int] = set()
 
     # -- variables and propagation --------------------------------------------------------------
@@ -155,9 +158,17 @@ class Solver:
             if values:
                 fn(arg, values)
 
-    def run(self) -> None:
-        work, delta, succ, hooks, add = self.work, self.delta, self.succ, self.hooks, self.add
+    def run(self, tick: Callable[[], None] | None = None, every: int = 50_000) -> None:
+        """Propagate until nothing changes; `tick` is called every `every` steps (resolution
+        hands what was found so far to the edge writers from there)."""
+        work, delta, succ, hooks, add, pts = self.work, self.delta, self.succ, self.hooks, self.add, self.pts
+        steps = 0
         while work:
+            if tick is not None:
+                steps += 1
+                if steps == every:
+                    steps = 0
+                    tick()
             v = work.pop()
             d = delta[v]
             if d is None:
@@ -165,8 +176,24 @@ class Solver:
             delta[v] = None
             s = succ[v]
             if s:
-                for t in s:
-                    add(t, d)
+                for t in s:  # `add(t, d)`, its common case inlined (the solver's hottest loop)
+                    p = pts[t]
+                    if p is None:
+                        add(t, d)
+                        continue
+                    new = d - p
+                    if not new:
+                        continue
+                    if len(p) + len(new) > CAP:
+                        add(t, new)
+                        continue
+                    p |= new
+                    dt = delta[t]
+                    if dt is None:
+                        delta[t] = new
+                        work.append(t)
+                    else:
+                        dt |= new
             h = hooks[v]
             if h:
                 for i in range(len(h)):
@@ -547,7 +574,10 @@ class Solver:
     def invoke(self, f: int, shift: int, arg: tuple[int, int, tuple[int, ...], tuple[tuple[str, int], ...], int]
                ) -> None:
         dst, scope, args, keywords, site = arg
-        self.call_edges.add((scope, f))
+        key = (scope, f)
+        if key not in self.call_edges:
+            self.call_edges.add(key)
+            self.new_calls.append(key)
         if site >= 0:
             self.resolved_sites.add(site)
         fn = self.functions[f]
@@ -586,7 +616,10 @@ class Solver:
 
     def instantiate(self, c: int, arg: tuple[int, int, tuple[int, ...], tuple[tuple[str, int], ...], int]) -> None:
         dst, scope, args, keywords, site = arg
-        self.instantiations.add((scope, c))
+        key = (scope, c)
+        if key not in self.instantiations:
+            self.instantiations.add(key)
+            self.new_instantiations.append(key)
         if site >= 0:
             self.resolved_sites.add(site)
         self.call_through(self.view(c, "__init__", INST), (-1, scope, args, keywords, site))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Node labels written by the indexer, in schema order.
 LABELS: tuple[str, ...] = ("Module", "Class", "Function", "Lambda")
@@ -62,8 +62,9 @@ class NodeRecord:
     props: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
+    """A relationship to write (a tuple: hundreds of thousands are hashed and sorted per run)."""
+
     type: str
     src_label: str
     src: str

@@ -13,18 +13,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from indexer import edgeplan, runtime
+from indexer import gcpause, runtime
 from indexer.config import Settings, pool_warning
 from indexer.discover import discover
+from indexer.edgewriter import EdgeWriter
 from indexer.model import (
     BatchResult,
     Counters,
-    Edge,
     ErrorKind,
     FileError,
     ModuleFacts,
@@ -159,48 +159,57 @@ def run_index(
     errors: list[FileError] = list(discovery_errors)
     quiet_syntax_warnings()
     config = WorkerConfig(settings, settings.embed.fingerprint())
-    with GraphStore(settings) as store:
-        local = Worker(config, store)
-        team = Workforce(decision.mode, decision.workers, config, local)
-        try:
-            with clock.phase("connect"):
-                info = store.verify()
-                summary.server = {"flavour": info.flavour, "version": info.version, "agent": info.agent}
-                store.ensure_schema(info, settings.embed.dims if settings.embed.mode == "hash" else None)
-                if clear:
-                    log.info("cleared %d nodes", store.clear())
-            with team:
-                if team.separate:
-                    with clock.phase("start_workers"):
-                        team.start_workers()
-                with clock.phase("parse_write"):
-                    all_facts, written = _index_files(team, files, settings, summary, errors, progress)
-                _check_gil(summary, at_start, facts)
-                with clock.phase("resolve"):
-                    resolution = resolve(sorted(all_facts, key=lambda m: m.module_id))
-                summary.edges_resolved = dict(resolution.resolved)
-                summary.unresolved = dict(resolution.unresolved)
-                with clock.phase("edges"):
-                    _write_edges(team, resolution.edges, written, settings, summary)
-            with clock.phase("cleanup"):
-                present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
-                gone = sorted(store.stored_module_paths() - present)
-                if gone:
-                    store.delete_paths(gone)
-                    summary.files_removed = len(gone)
-        except KeyboardInterrupt:
-            summary.interrupted = True
+    try:
+        with GraphStore(settings) as store:
+            local = Worker(config, store)
+            team = Workforce(decision.mode, decision.workers, config, local)
+            try:
+                with clock.phase("connect"):
+                    info = store.verify()
+                    summary.server = {"flavour": info.flavour, "version": info.version, "agent": info.agent}
+                    store.ensure_schema(info, settings.embed.dims if settings.embed.mode == "hash" else None)
+                    if clear:
+                        log.info("cleared %d nodes", store.clear())
+                with team:
+                    if team.separate:
+                        with clock.phase("start_workers"):
+                            team.start_workers()
+                    with clock.phase("parse_write"):
+                        all_facts, written = _index_files(team, files, settings, summary, errors, progress)
+                    _check_gil(summary, at_start, facts)
+                    writer = EdgeWriter(team, written, settings.edge_batch)
+                    try:
+                        with clock.phase("resolve"):  # with workers: edges are written as they are found
+                            resolution = resolve(all_facts, writer.stream if team.mode != runtime.SEQUENTIAL
+                                                 else None)
+                        summary.edges_resolved = dict(resolution.resolved)
+                        summary.unresolved = dict(resolution.unresolved)
+                        with clock.phase("edges"):
+                            writer.finish(resolution.unstreamed)
+                    finally:
+                        summary.counters.merge(writer.counters)
+                    _warn_dangling(summary)
+                with clock.phase("cleanup"):
+                    present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
+                    gone = sorted(store.stored_module_paths() - present)
+                    if gone:
+                        store.delete_paths(gone)
+                        summary.files_removed = len(gone)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+                summary.counters.merge(store.counters)
+                _finish(summary, errors, clock)
+                if team.stragglers:  # threads are still inside the driver: closing it under them would crash
+                    store.abandon()
+                raise IndexInterrupted(summary, team.stragglers) from None
+            except DatabaseError:
+                summary.counters.connection_failures += 1
+                raise
             summary.counters.merge(store.counters)
-            _finish(summary, errors, clock)
-            if team.stragglers:  # threads are still inside the driver: closing it under them would crash
-                store.abandon()
-            raise IndexInterrupted(summary, team.stragglers) from None
-        except DatabaseError:
-            summary.counters.connection_failures += 1
-            raise
-        summary.counters.merge(store.counters)
-    _finish(summary, errors, clock)
-    return summary
+        _finish(summary, errors, clock)
+        return summary
+    finally:
+        gcpause.thaw()  # what the run kept out of the collector's sight is collectable again
 
 
 def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, summary: Summary,
@@ -221,6 +230,7 @@ def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, s
             summary.counters.merge(out.counters)
             errors.extend(out.errors)
             all_facts.extend(out.facts)
+            gcpause.keep_out()  # the facts stay until resolution: no collection rescans them
             written.update(out.written)
         done += len(batches[index])
         if progress:
@@ -231,22 +241,7 @@ def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, s
     return all_facts, written
 
 
-def _write_edges(team: Workforce, edges: Sequence[Edge], written: set[str], settings: Settings,
-                 summary: Summary) -> None:
-    stages = edgeplan.plan(edges, written, settings.edge_batch, team.workers)
-    log.info("writing %d resolved edges in %d stage(s)", len(edges), len(stages))
-    failed: list[str] = []
-    for tasks in stages:
-        for _, out in team.write_edges(tasks):
-            if isinstance(out, BaseException):
-                if isinstance(out, DatabaseError):
-                    summary.counters.connection_failures += 1
-                failed.append(f"{type(out).__name__}: {out}")
-                continue
-            summary.counters.merge(out)
-    if failed:
-        raise DatabaseError(f"{len(failed)} edge write task(s) failed ({failed[0]}); run the same command again "
-                            "to finish")
+def _warn_dangling(summary: Summary) -> None:
     if summary.counters.edges_dangling:
         text = (f"{summary.counters.edges_dangling} edges were not written because an endpoint is missing from the "
                 "graph (a bug: please report it with the summary)")

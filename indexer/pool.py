@@ -149,9 +149,9 @@ class ProcessingPoolManager(Generic[T, R]):
         task: Callable[[T], R] = self.cluster.task(method)
         return task
 
-    def submit(self, fn: Callable[[T], R], task: T) -> Future[R]:
-        """One task: in the pool, or at once in this process when there is none (sequential,
-        or after the pool broke)."""
+    def submit(self, fn: Callable[[T], R], task: T, *, local: Callable[[T], R] | None = None) -> Future[R]:
+        """One task: in the pool, or at once in this process when there is none (sequential:
+        `fn`; after the pool broke: `local`, default `fn`)."""
         if self.executor is not None:
             try:
                 return self.executor.submit(fn, task)
@@ -159,9 +159,10 @@ class ProcessingPoolManager(Generic[T, R]):
                 self.fallback_reason = f"{type(exc).__name__}: {exc}"
                 log.error("the %s pool broke (%s); running the rest in this process", self.mode, exc)
                 self.shutdown(interrupted=True)
+        here = (local or fn) if self.fallback_reason else fn
         future: Future[R] = Future()
         try:
-            future.set_result(fn(task))
+            future.set_result(here(task))
         except Exception as exc:
             future.set_exception(exc)
         return future

@@ -12,18 +12,23 @@ unresolved, never guessed. The output does not depend on the order of the input.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexer.flow import CLASS, CONT, FUNC, MODULE, SELF, Solver
 from indexer.gcpause import paused_gc
 from indexer.model import CLASSMETHOD, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
+#: How often (solver steps) resolution hands what it found to `stream`.
+STREAM_EVERY = 20_000
+
 
 @dataclass
 class Resolution:
-    edges: list[Edge]
+    edges: list[Edge]  # every edge, sorted
     resolved: Counter[str] = field(default_factory=Counter)
     unresolved: Counter[str] = field(default_factory=Counter)
+    unstreamed: list[Edge] = field(default_factory=list)  # the edges never handed to `stream`, sorted
 
 
 class Layout:
@@ -112,13 +117,33 @@ class Layout:
         return self.find(ref.module, importer)
 
 
-def resolve(modules: list[ModuleFacts]) -> Resolution:
-    """Every module's facts solved together (with the cyclic GC paused: `indexer.gcpause`)."""
+def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None = None) -> Resolution:
+    """Every module's facts solved together (with the cyclic GC paused: `indexer.gcpause`).
+
+    With `stream`, the CALLS and INSTANTIATES edges found while the solver runs are handed to
+    it as they are found (a found edge is final: the solver only ever adds), so that they can
+    be written while resolution goes on; `Resolution.unstreamed` holds the rest. The edges, as
+    a set, do not depend on `stream` nor on the order of the input."""
     with paused_gc():
-        return _resolve(sorted(modules, key=lambda m: m.module_id))
+        return _resolve(sorted(modules, key=lambda m: m.module_id), stream)
 
 
-def _resolve(modules: list[ModuleFacts]) -> Resolution:
+def _edge_order(e: Edge) -> tuple[str, str, str]:
+    return (e.type, e.src, e.dst)
+
+
+def _take_found(solver: Solver, scopes: list[tuple[str, str]]) -> list[Edge]:
+    """The CALLS and INSTANTIATES edges found since the last call."""
+    functions, class_ids = solver.functions, solver.class_ids
+    out = [Edge("CALLS", scopes[scope][0], scopes[scope][1], functions[f].label, functions[f].id)
+           for scope, f in solver.new_calls]
+    out += [Edge("INSTANTIATES", scopes[scope][0], scopes[scope][1], "Class", class_ids[c])
+            for scope, c in solver.new_instantiations]
+    solver.new_calls, solver.new_instantiations = [], []
+    return out
+
+
+def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None) -> Resolution:
     layout = Layout(modules)
     solver = Solver()
     result = Resolution([])
@@ -245,8 +270,13 @@ def _resolve(modules: list[ModuleFacts]) -> Resolution:
             if fn.owner >= 0 and fn.npos and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
                 add(fn.first, ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
 
-    # 4. solve; then decorators that gave nothing keep the function they decorate
-    solver.run()
+    # 4. solve (handing what is found to `stream` as it goes); then decorators that gave
+    #    nothing keep the function they decorate
+    def tick() -> None:
+        if stream is not None:
+            stream(_take_found(solver, scopes))  # (maybe nothing new: the writer may be waiting for work)
+
+    solver.run(tick if stream is not None else None, STREAM_EVERY)
     pts = solver.pts
     kept = [(dst, src) for dst, src in decorated if not pts[dst]]
     if kept:
@@ -255,13 +285,12 @@ def _resolve(modules: list[ModuleFacts]) -> Resolution:
         solver.run()
 
     # 5. edges
-    for scope, f in solver.call_edges:
-        label, caller = scopes[scope]
-        fn = solver.functions[f]
-        edges.add(Edge("CALLS", label, caller, fn.label, fn.id))
-    for scope, c in solver.instantiations:
-        label, caller = scopes[scope]
-        edges.add(Edge("INSTANTIATES", label, caller, "Class", solver.class_ids[c]))
+    rest: set[Edge] = set(_take_found(solver, scopes))
+    functions, class_ids = solver.functions, solver.class_ids
+    edges.update(Edge("CALLS", scopes[scope][0], scopes[scope][1], functions[f].label, functions[f].id)
+                 for scope, f in solver.call_edges)
+    edges.update(Edge("INSTANTIATES", scopes[scope][0], scopes[scope][1], "Class", class_ids[c])
+                 for scope, c in solver.instantiations)
     for c, class_id in enumerate(solver.class_ids):
         found = solver.bases(c)
         result.resolved["bases"] += len(found)
@@ -269,11 +298,13 @@ def _resolve(modules: list[ModuleFacts]) -> Resolution:
             v & 7 == CLASS for v in (pts[var] or ())))
         result.unresolved["bases"] += len(solver.c_bases[c]) - known
         for base in found:
-            edges.add(Edge("INHERITS", "Class", class_id, "Class", solver.class_ids[base]))
+            edges.add(Edge("INHERITS", "Class", class_id, "Class", class_ids[base]))
     result.resolved["calls"] = len(solver.resolved_sites)
     result.unresolved["calls"] = call_count - len(solver.resolved_sites)
     result.resolved["instantiations"] = len(solver.instantiations)
-    result.edges = sorted(edges, key=lambda e: (e.type, e.src, e.dst))
+    result.edges = sorted(edges, key=_edge_order)
+    rest.update(e for e in result.edges if e.type in ("IMPORTS", "INHERITS"))
+    result.unstreamed = [e for e in result.edges if e in rest] if stream is not None else list(result.edges)
     return result
 
 

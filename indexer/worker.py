@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from indexer.config import Settings
+from indexer.gcpause import paused_gc
 from indexer.model import BatchResult, Counters, EdgeBatch, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
 from indexer.parse import parse_file
 
@@ -49,7 +50,14 @@ def quiet_syntax_warnings() -> None:
 
 
 def parse_batch(batch: Sequence[SourceFile], max_bytes: int, salt: str, keep_text: bool) -> ParsedBatch:
-    """Parse every file of a batch; a failure costs one file, never the batch."""
+    """Parse every file of a batch; a failure costs one file, never the batch. The cyclic GC
+    stays paused for the whole batch (re-enabling it after each file let it rescan what the
+    process holds once per file)."""
+    with paused_gc():
+        return _parse_batch(batch, max_bytes, salt, keep_text)
+
+
+def _parse_batch(batch: Sequence[SourceFile], max_bytes: int, salt: str, keep_text: bool) -> ParsedBatch:
     out = ParsedBatch()
     for src in batch:
         try:

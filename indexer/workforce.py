@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from indexer import runtime
-from indexer.model import BatchResult, EdgeBatch, ParsedBatch, SourceFile
+from indexer.model import BatchResult, Counters, EdgeBatch, ParsedBatch, SourceFile
 from indexer.pool import ProcessingPoolManager
 from indexer.worker import (
     Worker,
@@ -125,9 +125,18 @@ class Workforce:
     def write_edges(self, tasks: Sequence[Sequence[EdgeBatch]]) -> Iterator[Outcome]:
         """Write tasks of edge batches; yields (task index, Counters or exception)."""
         pool = self.writers or self.pool
-        if self.mode == runtime.DASK:  # the cluster may run a task twice (a lost worker): nothing may be CREATEd
-            tasks = [[EdgeBatch(b.edges, False) for b in task] for task in tasks]
         remote = self._task("write_edges", write_edges_in_process, self.local.write_edges)
         # a task run here after a pool broke may have committed there first: MERGE only
-        yield from pool.map_unordered(remote, tasks, local=self.local.write_edges_again)
+        yield from pool.map_unordered(remote, [self._safe(t) for t in tasks], local=self.local.write_edges_again)
+
+    def submit_edges(self, task: Sequence[EdgeBatch]) -> Future[Counters]:
+        """One task of edge batches, started now in a worker (at once here in sequential mode)."""
+        pool = self.writers or self.pool
+        remote = self._task("write_edges", write_edges_in_process, self.local.write_edges)
+        return pool.submit(remote, self._safe(task), local=self.local.write_edges_again)
+
+    def _safe(self, task: Sequence[EdgeBatch]) -> Sequence[EdgeBatch]:
+        if self.mode == runtime.DASK:  # the cluster may run a task twice (a lost worker): nothing may be CREATEd
+            return [EdgeBatch(b.edges, False) for b in task]
+        return task
 

@@ -250,7 +250,7 @@ class FailedRun(Record):
     workers: int
     repeat: int
     exit_status: int | None  # None: killed after the time limit
-    cause: str  # database | timeout | crash
+    cause: str  # database | timeout | crash | harness (the measuring itself failed)
     error: str  # the last line it printed about the failure (redacted)
     seconds: float
     plant: str | None = None
@@ -364,9 +364,28 @@ class AccuracyRecord(Record):
     total: CategoryScore
 
 
+@dataclass(frozen=True)
+class PlannedCell:
+    corpus: str
+    mode: str  # the requested mode
+    workers: int
+    repeats: int  # counted runs (for a leak check: its consecutive runs)
+
+
+@dataclass
+class BenchPlan(Record):
+    """What a bench set out to measure on one interpreter, written before its first run, so
+    that a run that left no record at all (the bench was killed, a step raised) is seen."""
+
+    kind: ClassVar[str] = "plan"
+    interpreter: str
+    cells: list[PlannedCell]
+    leak_checks: list[PlannedCell] = field(default_factory=list)
+
+
 KINDS: dict[str, type[Record]] = {c.kind: c for c in (RunRecord, FailedRun, NotRun, LeakCheck, FaultRecord,
-                                                     BadInputRecord, AccuracyRecord)}
-AnyRecord = RunRecord | FailedRun | NotRun | LeakCheck | FaultRecord | BadInputRecord | AccuracyRecord
+                                                     BadInputRecord, AccuracyRecord, BenchPlan)}
+AnyRecord = RunRecord | FailedRun | NotRun | LeakCheck | FaultRecord | BadInputRecord | AccuracyRecord | BenchPlan
 
 
 # -- files ------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 PLANTS: dict[str, str] = {
     "slow-workers": "parallel workers spend 5 ms more per file",
     "parallel-failures": "one file in six fails, only in parallel workers",
-    "crash": "a parallel run's coordinator dies (exit 3) when it starts writing edges",
+    "crash": "a parallel run's coordinator dies (exit 3) when it writes the last edges",
     "different-graph": "parallel workers write a different docstring for every module",
     "memory-growth": "each run keeps 48 MiB alive in the coordinator",
     # not regressions: faults that tests need at one exact moment
@@ -79,16 +79,18 @@ def install(name: str) -> None:
 
         worker.parse_file = planted  # type: ignore[assignment]
     elif name == "crash":
-        write_edges = pipeline._write_edges
+        from indexer import edgewriter
 
-        @functools.wraps(write_edges)
-        def crash(team: Any, *args: Any, **kwargs: Any) -> Any:
-            if team.mode != "sequential":
+        finish = edgewriter.EdgeWriter.finish
+
+        @functools.wraps(finish)
+        def crash(self: edgewriter.EdgeWriter, *args: Any, **kwargs: Any) -> Any:
+            if self.team.mode != "sequential":
                 print("planted crash: the coordinator exits", file=sys.stderr, flush=True)
                 os._exit(3)
-            return write_edges(team, *args, **kwargs)
+            return finish(self, *args, **kwargs)
 
-        pipeline._write_edges = crash  # type: ignore[assignment]
+        edgewriter.EdgeWriter.finish = crash  # type: ignore[method-assign]
     elif name == "memory-growth":
         run_index = pipeline.run_index
 

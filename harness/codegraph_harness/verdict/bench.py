@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from codegraph_harness.databases.providers import GraphDB
 from codegraph_harness.measuring.leak import leak_check
 from codegraph_harness.measuring.measure import RunSpec, measure_run
 from codegraph_harness.records import NotRun, Record
-from indexer import RuntimeFacts
+from indexer import RuntimeFacts, redact_text
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,15 @@ class Bench:
         records.write(self.run_dir, record, label=f"{self.label}-{name}")
         return record
 
+    def planned(self, plan: Plan) -> records.BenchPlan:
+        return records.BenchPlan(self.label,
+                                 [records.PlannedCell(cp.name, mode, workers, cp.repeats)
+                                  for cp in plan.corpora for mode, workers in cp.cells],
+                                 [records.PlannedCell(plan.leak_corpus, mode, workers, plan.leak_runs)
+                                  for mode, workers in plan.leak_cells] if plan.leak_corpus else [])
+
     def run(self, plan: Plan) -> list[Record]:
-        out: list[Record] = []
+        out: list[Record] = [self.save(self.planned(plan), "plan")]
         for cp in plan.corpora:
             code = corpora.get(cp.name)
             warm = cp.cells if cp.warmup == "all" else cp.cells[:1] if cp.warmup == "first" else []
@@ -149,7 +157,14 @@ class Bench:
             for mode, workers in plan.leak_cells:
                 self.progress(f"[{self.label}] {code.name}: leak check, {plan.leak_runs} runs in one process, "
                               f"{mode} x{workers}")
-                check = leak_check(self.db, self.spec(code, mode, workers, 0, digest=False), plan.leak_runs)
+                spec = self.spec(code, mode, workers, 0, digest=False)
+                try:
+                    check = leak_check(self.db, spec, plan.leak_runs)
+                except Exception as exc:  # the check itself broke: a failed check, recorded, never lost
+                    log.exception("leak check %s x%d failed", mode, workers)
+                    check = records.LeakCheck(self.label, code, mode, mode, workers,
+                                              error=f"the harness failed: {type(exc).__name__}: {exc}",
+                                              plant=self.plant)
                 out.append(self.save(check, f"leak-{mode}-{workers}"))
         if plan.reliability:
             from codegraph_harness.faults import reliability
@@ -158,7 +173,15 @@ class Bench:
         return out
 
     def one(self, code: corpora.Corpus, mode: str, workers: int, repeat: int, *, digest: bool) -> Record:
-        record = measure_run(self.db, self.spec(code, mode, workers, repeat, digest=digest), via=self.via.get(mode))
+        started = time.perf_counter()
+        try:
+            record: Record = measure_run(self.db, self.spec(code, mode, workers, repeat, digest=digest),
+                                         via=self.via.get(mode))
+        except Exception as exc:  # measuring broke (the database, the digest...): a failed run, recorded
+            log.exception("measuring %s x%d on %s failed", mode, workers, code.name)
+            record = records.FailedRun(self.label, code, mode, workers, repeat, None, "harness",
+                                       redact_text(f"{type(exc).__name__}: {exc}", (self.db.password,))[:500],
+                                       round(time.perf_counter() - started, 3), self.plant)
         if isinstance(record, records.RunRecord) and repeat < 0:
             record.timeline = []  # warm-ups are not plotted
         kind = "warmup" if repeat < 0 else f"run{repeat}"

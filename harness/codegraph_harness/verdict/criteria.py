@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from codegraph_harness.records import AccuracyRecord, FailedRun, LeakCheck, NotRun, Record, RunRecord
+from codegraph_harness.records import AccuracyRecord, BenchPlan, FailedRun, LeakCheck, NotRun, Record, RunRecord
 from codegraph_harness.verdict import stats
 from codegraph_harness.verdict.stats import CellKey, Interval, Pair
 
@@ -102,6 +102,29 @@ class Context:
     def not_run(self) -> dict[str, str]:
         return not_run_reasons(self.records, self.spec.get("interpreters", []))
 
+    @cached_property
+    def missing(self) -> list[str]:
+        """Planned runs that left no record at all (completed or failed)."""
+        seen: dict[CellKey, int] = defaultdict(int)
+        for r in self.records:
+            if isinstance(r, (RunRecord, FailedRun)) and not r.warmup:
+                seen[stats.key(r)] += 1
+        out = []
+        for plan in (r for r in self.records if isinstance(r, BenchPlan)):
+            for c in plan.cells:
+                have = seen.get((plan.interpreter, c.corpus, c.workers, c.mode), 0)
+                if have < c.repeats:
+                    out.append(f"{plan.interpreter} {c.corpus} {c.mode} x{c.workers}: {c.repeats - have} of "
+                               f"{c.repeats} planned runs left no record")
+        return out
+
+    @cached_property
+    def missing_leak_checks(self) -> list[str]:
+        done = {(r.interpreter, r.requested_mode, r.workers) for r in self.records if isinstance(r, LeakCheck)}
+        return [f"{plan.interpreter} {c.mode} x{c.workers}: the planned leak check left no record"
+                for plan in (r for r in self.records if isinstance(r, BenchPlan)) for c in plan.leak_checks
+                if (plan.interpreter, c.mode, c.workers) not in done]
+
     def chosen(self, cell: CellKey) -> str | None:
         """The mode a cell's runs used (what `auto` chose)."""
         modes = {r.mode for r in self.runs if stats.key(r) == cell}
@@ -156,14 +179,19 @@ class _Cells:
 
 # -- speed ------------------------------------------------------------------------------------
 def _speedup_cell(iv: Interval, ceiling: float, threshold: float, share_min: float) -> tuple[str, str]:
+    """The rules, in order: slower than sequential is NO-GO on any machine; an interval above
+    the threshold is GO (whatever the ceiling estimate says); reaching less than `share_min`
+    of this machine's ceiling (even at the interval's top) is NO-GO; then a ceiling below the
+    threshold makes the shortfall the machine's (INCONCLUSIVE), else it is the mode's (NO-GO),
+    and an interval across the threshold is INCONCLUSIVE."""
     if iv.high < 1.0:
         return NOGO, "slower than sequential beyond the interval"
-    if ceiling < threshold:  # out of this machine's reach: judge against what it can do
-        if iv.high / ceiling < share_min:
-            return NOGO, f"reaches less than {share_min:.0%} of this machine's ceiling"
-        return INCONCLUSIVE, f"this machine's ceiling {ceiling:.2f}x is below {threshold}x"
     if iv.low >= threshold:
         return GO, f"interval above {threshold}x"
+    if iv.high / ceiling < share_min:
+        return NOGO, f"reaches less than {share_min:.0%} of this machine's ceiling"
+    if ceiling < threshold:  # out of this machine's reach: judged against what it can do
+        return INCONCLUSIVE, f"this machine's ceiling {ceiling:.2f}x is below {threshold}x"
     if iv.high < threshold:
         return NOGO, f"interval below {threshold}x (ceiling {ceiling:.2f}x)"
     return INCONCLUSIVE, f"interval straddles {threshold}x"
@@ -261,8 +289,11 @@ def error_rate(ctx: Context) -> Verdict:
         if diff > 0:
             numbers.append(f"{r.interpreter} {r.corpus.name} {r.requested_mode} x{r.workers} repeat {r.repeat}: "
                            f"{diff:+.2f} pp ({r.files_failed} failed files, sequential {base.files_failed})")
-    if ctx.failed:
-        return Verdict("error_rate", spec["title"], NOGO, f"{len(ctx.failed)} run(s) did not complete", numbers)
+    numbers += ctx.missing
+    if ctx.failed or ctx.missing:
+        why = [f"{len(ctx.failed)} run(s) did not complete"] if ctx.failed else []
+        why += [f"{len(ctx.missing)} planned cell(s) are missing runs"] if ctx.missing else []
+        return Verdict("error_rate", spec["title"], NOGO, "; ".join(why), numbers)
     if not seq:
         return Verdict("error_rate", spec["title"], INCONCLUSIVE, "no sequential baseline in the run", numbers)
     status = GO if worst < limit else NOGO
@@ -345,14 +376,15 @@ def same_digest(ctx: Context) -> Verdict:
 def no_leak(ctx: Context) -> Verdict:
     spec = ctx.spec["no_leak"]
     leaks = [r for r in ctx.records if isinstance(r, LeakCheck)]
-    if not leaks:
+    if not leaks and not ctx.missing_leak_checks:
         return Verdict("no_leak", spec["title"], INCONCLUSIVE, "no leak check in the run")
-    numbers, bad = [], []
+    numbers, bad = list(ctx.missing_leak_checks), [m.split(":")[0] for m in ctx.missing_leak_checks]
     for r in leaks:
         label = f"{r.interpreter} {_label(r.requested_mode, r.mode)} x{r.workers}"
         if r.error or len(r.runs) < spec["runs"]:
             bad.append(label)
-            numbers.append(f"{label}: the check failed after {len(r.runs)} of {spec['runs']} runs: {r.error}")
+            numbers.append(f"{label}: the check failed after {len(r.runs)} of {spec['runs']} runs: "
+                           f"{r.error or 'fewer runs than the criterion needs'}")
             continue
         peak = r.runs[-1].peak_rss / r.runs[0].peak_rss - 1 if r.runs[0].peak_rss else 0.0
         left = max(s.processes_after for s in r.runs)

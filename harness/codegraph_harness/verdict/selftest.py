@@ -50,7 +50,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("parallel-failures", "parallel-failures", ("error_rate",), Plan([PAIRED], leak_corpus=None),
              what="one file in six fails, only in parallel workers"),
     Scenario("crash", "crash", ("error_rate",), Plan([PAIRED], leak_corpus=None),
-             what="a parallel run's coordinator exits 3 when it starts writing edges"),
+             what="a parallel run's coordinator exits 3 when it writes the last edges"),
     Scenario("refused", None, ("connection_failures",), Plan([PAIRED], leak_corpus=None), refuse=("thread",),
              env=FAST_FAIL, what="the fault proxy refuses every connection of the parallel runs"),
     Scenario("different-graph", "different-graph", ("same_digest",), Plan([PAIRED], leak_corpus=None),
