@@ -7,6 +7,8 @@ BENCH_ENVS ?= py310-bench,py311-bench,py312-bench,py313-bench,py313t-bench,py314
 # pyenv's interpreters (and ../shared/tools/install-python3.14.sh's 3.14, which installs into
 # pyenv's versions folder), so tox finds python3.10 ... python3.14 (and 3.13t/3.14t where installed)
 PYENV_PATH := $(shell ls -d $(HOME)/.pyenv/versions/*/bin 2>/dev/null | tr '\n' ':')
+# PyCG's call-graph benchmark, where it lies beside the project: the bench measures the graph on it
+ACCURACY_SUITE ?= $(wildcard $(CURDIR)/../shared/callgraph-benchmark/pycg-micro)
 
 .PHONY: test bench lint clean
 
@@ -26,7 +28,7 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	RUN_ID=$$(date -u +%Y%m%dT%H%M%SZ)-bench; \
-	export CODEGRAPH_RUN_ID=$$RUN_ID PATH="$(PYENV_PATH)$$PATH"; \
+	export CODEGRAPH_RUN_ID=$$RUN_ID PATH="$(PYENV_PATH)$$PATH" CODEGRAPH_ACCURACY_SUITE="$(ACCURACY_SUITE)"; \
 	export CODEGRAPH_ARCADEDB_HOME=$$($(BIN)/python -c 'import arcadedb_embedded, os; print(os.path.dirname(arcadedb_embedded.__file__))'); \
 	$(BIN)/tox run -e $(BENCH_ENVS); \
 	$(BIN)/tox run -e report -- --strict; status=$$?; \

@@ -157,3 +157,30 @@ def test_module_names_and_dotted() -> None:
     assert dotted(ast.parse("a.b.c", mode="eval").body) == "a.b.c"
     assert dotted(ast.parse("Generic[T]", mode="eval").body) == "Generic"
     assert dotted(ast.parse("f()", mode="eval").body) is None
+
+
+@pytest.mark.parametrize("package", ["email", "asyncio", "json", "unittest"])
+def test_class_and_function_counts_equal_a_plain_ast_walk(package: str) -> None:
+    import ast
+    import sysconfig
+
+    from indexer.pipeline import parse_and_resolve
+
+    root = Path(sysconfig.get_paths()["stdlib"]) / package
+    parsed, errors, _ = parse_and_resolve(str(root))
+    assert not errors
+    got = {"Class": 0, "Function": 0, "Lambda": 0}
+    for p in parsed:
+        for n in p.nodes:
+            if n.label in got:
+                got[n.label] += 1
+    want = {"Class": 0, "Function": 0, "Lambda": 0}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ClassDef):
+                want["Class"] += 1
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                want["Function"] += 1
+            elif isinstance(node, ast.Lambda):
+                want["Lambda"] += 1
+    assert got == want

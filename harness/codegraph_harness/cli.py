@@ -1,5 +1,5 @@
 """The commands codegraph-harness adds to `codegraph` (entry point group `codegraph.commands`):
-corpus, bench and report."""
+corpus, bench, report and accuracy."""
 
 from __future__ import annotations
 
@@ -44,9 +44,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--graphdb", default=None, help="auto, external, neo4j-container or embedded")
     p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     p.add_argument("--strict", action="store_true", help="exit 1 when the verdict is NO-GO")
+    p.add_argument("--accuracy", metavar="SUITE", default=os.environ.get("CODEGRAPH_ACCURACY_SUITE"),
+                   help="also measure the call graph on this suite (default: $CODEGRAPH_ACCURACY_SUITE)")
     p.add_argument("--not-run", metavar="LABEL", help="only record that interpreter LABEL was not run")
     p.add_argument("--reason", default="interpreter not found", help="with --not-run")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("accuracy", parents=[common],
+                       help="the call graph against a suite laid out like PyCG's micro-benchmark")
+    p.add_argument("suite", help="a folder of <category>/<case>/ folders, each with callgraph.json")
+    p.add_argument("--category", action="append", help="only these categories (repeatable)")
+    p.add_argument("--json", action="store_true", help="everything as JSON, with each case's wrong and missing edges")
+    p.add_argument("--summary", action="store_true", help="only the per-category table")
+    p.set_defaults(func=cmd_accuracy)
 
     p = sub.add_parser("report", parents=[common], help="go/no-go report of a bench run")
     p.add_argument("run_dir", help="e.g. results/20261121T063000Z-ab12cd")
@@ -135,6 +145,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         except ReportError as exc:
             return _usage(f"codegraph bench: {exc}; or pass --no-report and run `codegraph report` where it is "
                           "installed")
+    if args.accuracy and not Path(args.accuracy).is_dir():
+        return _usage(f"codegraph bench: --accuracy {args.accuracy}: not a folder of <category>/<case>/callgraph.json")
     kind = args.graphdb or os.environ.get("CODEGRAPH_GRAPHDB", "auto")
     with tempfile.TemporaryDirectory(prefix="codegraph-bench-") as tmp:
         try:
@@ -150,6 +162,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             plan, skipped = bench.for_this_interpreter(_plan(args))
             for item in skipped:
                 records.write(run_dir, item, label=f"{label}-not-run-{item.mode}")
+            if args.accuracy:
+                from codegraph_harness.accuracy import run_suite
+
+                print(f"[{label}] graph accuracy on {args.accuracy}", flush=True)
+                records.write(run_dir, run_suite(args.accuracy).record(label), label=f"{label}-accuracy")
             done = bench.Bench(db, run_dir, label, progress=lambda m: print(m, flush=True)).run(plan)
         finally:
             provisioned.stop()
@@ -192,6 +209,22 @@ def _report(run_dir: Path, criteria_path: Path | None, strict: bool) -> int:
     for v in built.verdicts:
         print(f"  {v.status:<12} {v.title}: {v.detail}")
     return EXIT_NOGO if strict and built.verdict == criteria.NOGO else 0
+
+
+def cmd_accuracy(args: argparse.Namespace) -> int:
+    from codegraph_harness.accuracy import load_suite, run_suite
+
+    try:
+        cases = load_suite(args.suite)
+    except (OSError, ValueError) as exc:
+        return _usage(f"codegraph accuracy: {exc}")
+    if not cases:
+        return _usage(f"codegraph accuracy: {args.suite} holds no <category>/<case>/callgraph.json")
+    result = run_suite(args.suite, categories=args.category)
+    if not result.cases:
+        return _usage(f"codegraph accuracy: no case in the categories {', '.join(args.category or [])}")
+    print(json.dumps(result.to_json(), indent=2) if args.json else result.text(details=not args.summary))
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
