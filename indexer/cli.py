@@ -321,9 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if words and not words[0].startswith("-") and words[0] not in commands:
-        print(f"codegraph: unknown command {words[0]!r}; installed commands: {', '.join(sorted(commands))}. "
-              f"bench, report, corpus and accuracy are plugin commands (entry point group {PLUGIN_GROUP}): "
-              "see the README's Install section", file=sys.stderr)
+        hint = ("; bench, report, corpus and accuracy come with the harness: pip install codegraph-harness "
+                "(from this repository: pip install -e . -e ./harness)"
+                if words[0] in ("bench", "report", "corpus", "accuracy") else "")
+        print(f"codegraph: unknown command {words[0]!r}; installed commands: {', '.join(sorted(commands))}{hint}",
+              file=sys.stderr)
         return EXIT_USAGE
     args = parser.parse_args(words)
     try:

@@ -14,7 +14,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
@@ -170,10 +170,10 @@ def run_index(
                     store.ensure_schema(info, settings.embed.dims if settings.embed.mode == "hash" else None)
                     if clear:
                         log.info("cleared %d nodes", store.clear())
-                with team:
-                    if team.separate:
-                        with clock.phase("start_workers"):
-                            team.start_workers()
+                with ExitStack() as running:
+                    with clock.phase("start_workers") if team.separate else nullcontext():
+                        running.enter_context(team)  # (a LocalCluster starts here)
+                        team.start_workers()
                     with clock.phase("parse_write"):
                         all_facts, written = _index_files(team, files, settings, summary, errors, progress)
                     _check_gil(summary, at_start, facts)

@@ -12,19 +12,28 @@ def test_rotation_and_cells() -> None:
 
 def test_quick_plan_measures_auto_on_both_sides_of_min_files_for_parallel() -> None:
     sizes = {c.name: c for c in bench.QUICK.corpora}
-    assert {"small", "small60", "small99", "medium", "stdlib"} <= set(sizes)
+    assert {"small", "small60", "small99", "medium", "large"} <= set(sizes)
     assert all(("auto", 2) in c.cells and ("sequential", 1) in c.cells for c in bench.QUICK.corpora)
-    assert all(sizes[n].repeats >= 7 for n in ("small", "small60", "small99"))  # short runs: many repeats
-    assert sizes["stdlib"].repeats >= 3
+    assert all(sizes[n].repeats >= 5 for n in ("small", "small60", "small99"))  # short runs: many repeats
+    assert sizes["large"].repeats >= 3 and ("process", 2) in sizes["large"].cells  # > 1,000 files: the speedup
     assert {m for m, _ in bench.QUICK.leak_cells} == {"sequential", "thread", "process", "auto"}
-    assert {"large", "xlarge"} <= {c.name for c in bench.FULL.corpora} and bench.FULL.reliability
+    assert {"stdlib", "large", "xlarge"} <= {c.name for c in bench.FULL.corpora} and bench.FULL.reliability
+    assert all(c.repeats >= 3 for c in bench.FULL.corpora)  # n >= 3: an interval that can decide
 
 
-def test_interpreter_mode_is_added_on_314_and_reported_as_not_run_before() -> None:
+def test_optional_modes_are_added_where_they_run_and_reported_where_they_do_not() -> None:
     old = RuntimeFacts((3, 12), False, True, False, 2)
     plan, skipped = bench.for_this_interpreter(bench.QUICK, old)
     assert not any(m == "interpreter" for c in plan.corpora for m, _ in c.cells)
-    assert [(s.interpreter, s.mode) for s in skipped] == [("3.12", "interpreter")] and "3.14" in skipped[0].reason
+    reasons = {s.mode: s.reason for s in skipped}
+    assert "3.14" in reasons["interpreter"] and all(s.interpreter == "3.12" for s in skipped)
+    new = RuntimeFacts((3, 14), False, True, True, 2)
+    plan, skipped = bench.for_this_interpreter(bench.QUICK, new)
+    cells = {c.name: c.cells for c in plan.corpora}
+    assert ("interpreter", 2) in cells["medium"] and ("interpreter", 2) in cells["large"]
+    assert ("interpreter", 2) in plan.leak_cells and "interpreter" not in {s.mode for s in skipped}
+    has_dask = "dask" not in reasons
+    assert (("dask", 2) in cells["medium"]) == has_dask and ("dask", 2) not in cells["large"]
 
 
 def test_with_modes_keeps_sequential_and_auto_only_corpora() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from codegraph_harness.databases.providers import GraphDB
 from codegraph_harness.verdict import selftest
+from indexer import RuntimeFacts
 
 
 @pytest.mark.graphdb
@@ -18,7 +19,7 @@ from codegraph_harness.verdict import selftest
 @pytest.mark.parametrize("name", [s.name for s in selftest.SCENARIOS])
 def test_scenario(graphdb: GraphDB, tmp_path: Path, name: str) -> None:
     scenario = selftest.scenario_named(name)
-    outcome = selftest.run_scenario(graphdb, scenario, tmp_path, "test", os.cpu_count() or 1,
+    outcome = selftest.run_scenario(graphdb, scenario, tmp_path, RuntimeFacts.current().label, os.cpu_count() or 1,
                                     progress=lambda m: None)
     details = {v.key: (v.status, v.detail) for v in outcome.verdicts}
     assert outcome.passed, (outcome.line(), details)

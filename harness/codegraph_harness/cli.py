@@ -152,8 +152,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         try:
             provisioned = provision(kind, Path(tmp))
         except ProviderUnavailable as exc:
-            print(f"codegraph bench: no graph database: {exc}", file=sys.stderr)
-            return 1
+            return _usage(f"codegraph bench: no graph database: {exc} (set NEO4J_URI, or install the 'embedded' "
+                          "extra: pip install 'codegraph[embedded]')")
         try:
             db = provisioned.db
             print(f"bench run {run_dir} on {db.provider} {db.flavour} {db.version} with {sys.executable}", flush=True)

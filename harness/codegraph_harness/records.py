@@ -228,6 +228,7 @@ class RunRecord(Record):
     runtime: dict[str, Any] = field(default_factory=dict)
     plant: str | None = None
     local_server: bool = True  # the database ran on the same cores
+    requested_workers: int = 0  # what the bench asked for (workers: what the run used; auto may use 1)
 
     @property
     def warmup(self) -> bool:

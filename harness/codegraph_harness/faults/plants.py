@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 PLANTS: dict[str, str] = {
-    "slow-workers": "parallel workers spend 5 ms more per file",
+    "slow-workers": "parallel workers spend 10 ms more per file",
     "parallel-failures": "one file in six fails, only in parallel workers",
     "crash": "a parallel run's coordinator dies (exit 3) when it writes the last edges",
     "different-graph": "parallel workers write a different docstring for every module",
@@ -56,7 +56,7 @@ def install(name: str) -> None:
         @functools.wraps(index_batch)
         def slow(self: worker.Worker, batch: Sequence[Any]) -> Any:
             if in_worker():
-                time.sleep(0.005 * len(batch))
+                time.sleep(0.010 * len(batch))
             return index_batch(self, batch)
 
         worker.Worker.index_batch = slow  # type: ignore[method-assign]

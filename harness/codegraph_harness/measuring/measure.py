@@ -174,4 +174,4 @@ def _record(spec: RunSpec, db: GraphDB, s: dict[str, Any], samples: Samples, sta
         gil_at_start=bool(s["gil_enabled_at_start"]), gil_at_end=bool(s["gil_enabled_at_end"]),
         packstream=str(s["packstream"]), phases=phases, graph=graph, gil_culprit=s.get("gil_culprit"),
         warnings=list(s["warnings"]), timeline=timeline, run_start=run_start, runtime=dict(s["runtime"]),
-        plant=spec.plant, local_server=db.provider in ("embedded", "neo4j-container"))
+        plant=spec.plant, local_server=db.provider in ("embedded", "neo4j-container"), requested_workers=spec.workers)

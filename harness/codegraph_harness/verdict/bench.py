@@ -10,6 +10,7 @@ coordinator. Modes this interpreter cannot run are recorded as not run, with the
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import subprocess
 import sys
@@ -37,6 +38,7 @@ class CorpusPlan:
     cells: list[Cell]
     repeats: int
     warmup: str = "all"  # all: one warm-up run per cell; first: only the first cell; none
+    optional: tuple[str, ...] = ("interpreter",)  # measured beside processes where this Python can run them
 
 
 @dataclass(frozen=True)
@@ -66,24 +68,26 @@ def _cells(modes: Sequence[str], workers: Sequence[int]) -> list[Cell]:
 
 
 PARALLEL = ["sequential", "thread", "process", "auto"]
-# Quick: about 5 minutes on 2 cores per interpreter. auto is measured on both sides of
-# MIN_FILES_FOR_PARALLEL (30, 60, 99 files) and at 300 files, many repeats where runs are short;
-# the stdlib (1,800 files) decides the speedup criterion.
+OPTIONAL = ("interpreter", "dask")
+# Quick: at most 5 minutes on 2 cores per interpreter. auto is measured on both sides of
+# MIN_FILES_FOR_PARALLEL (30, 60, 99 files) and at 300 and 1,500 files; the 1,500-file corpus
+# decides the speedup criterion (the stdlib is in the full plan: its sequential runs alone take
+# longer than the quick plan may). Short runs get more repeats.
 QUICK = Plan(corpora=[
     CorpusPlan("small", _cells(["auto"], [2]), repeats=7, warmup="first"),
     CorpusPlan("small60", _cells(["auto"], [2]), repeats=7, warmup="first"),
     CorpusPlan("small99", _cells(["auto"], [2]), repeats=7, warmup="first"),
-    CorpusPlan("medium", _cells(PARALLEL, [2]), repeats=3),
-    CorpusPlan("stdlib", _cells(["auto"], [2]), repeats=3, warmup="first"),
+    CorpusPlan("medium", _cells(PARALLEL, [2]), repeats=3, warmup="first", optional=OPTIONAL),
+    CorpusPlan("large", _cells(["process", "auto"], [2]), repeats=3, warmup="first"),
 ])
 FULL = Plan(corpora=[
     CorpusPlan("small", _cells(["auto"], [2]), repeats=9, warmup="first"),
     CorpusPlan("small60", _cells(["auto"], [2]), repeats=9, warmup="first"),
     CorpusPlan("small99", _cells(["auto"], [2]), repeats=9, warmup="first"),
-    CorpusPlan("medium", _cells(PARALLEL, [2, 4]), repeats=5),
-    CorpusPlan("stdlib", _cells(PARALLEL, [2, 4]), repeats=3, warmup="first"),
-    CorpusPlan("large", _cells(PARALLEL, [2, 4]), repeats=3, warmup="first"),
-    CorpusPlan("xlarge", _cells(PARALLEL, [2]), repeats=1, warmup="none"),
+    CorpusPlan("medium", _cells(PARALLEL, [2, 4]), repeats=5, optional=OPTIONAL),
+    CorpusPlan("stdlib", _cells(PARALLEL, [2, 4]), repeats=3, warmup="first", optional=OPTIONAL),
+    CorpusPlan("large", _cells(PARALLEL, [2, 4]), repeats=3, warmup="first", optional=OPTIONAL),
+    CorpusPlan("xlarge", _cells(PARALLEL, [2]), repeats=3, warmup="none"),
 ], reliability=True)
 
 
@@ -91,20 +95,26 @@ def mode_not_run(mode: str, facts: RuntimeFacts) -> str | None:
     """Why this interpreter cannot run a mode, or None."""
     if mode == "interpreter" and not facts.has_interpreter_pool:
         return f"needs Python 3.14+ (concurrent.futures.InterpreterPoolExecutor); this is {facts.label}"
+    if mode == "dask" and importlib.util.find_spec("distributed") is None:
+        return "the 'dask' extra is not installed here (pip install 'codegraph[dask]')"
     return None
 
 
 def for_this_interpreter(plan: Plan, facts: RuntimeFacts | None = None) -> tuple[Plan, list[NotRun]]:
-    """Add the interpreter mode where this Python has it; record the modes it cannot run."""
+    """Add each corpus's optional modes (beside its process cells) and leak checks where this
+    Python can run them; record the ones it cannot, with the reason."""
     facts = facts or RuntimeFacts.current()
-    if facts.has_interpreter_pool:
-        def add(cells: list[Cell]) -> list[Cell]:
-            parallel = [c for c in cells if c[0] == "process"]
-            return cells + [("interpreter", w) for _, w in parallel if ("interpreter", w) not in cells]
+    runnable = [m for m in OPTIONAL if mode_not_run(m, facts) is None]
 
-        plan = replace(plan, corpora=[replace(c, cells=add(c.cells)) for c in plan.corpora],
-                       leak_cells=add(plan.leak_cells))
-    skipped = [NotRun(facts.label, why, mode) for mode in ("interpreter",) if (why := mode_not_run(mode, facts))]
+    def add(cells: list[Cell], optional: Sequence[str]) -> list[Cell]:
+        extra = [(m, w) for m in optional if m in runnable for mode, w in cells if mode == "process"]
+        return cells + [c for c in extra if c not in cells]
+
+    plan = replace(plan, corpora=[replace(c, cells=add(c.cells, c.optional)) for c in plan.corpora],
+                   leak_cells=add(plan.leak_cells, OPTIONAL))
+    wanted = {m for c in plan.corpora for m in c.optional} | set(OPTIONAL)
+    skipped = [NotRun(facts.label, why, mode) for mode in OPTIONAL
+               if mode in wanted and (why := mode_not_run(mode, facts))]
     return plan, skipped
 
 

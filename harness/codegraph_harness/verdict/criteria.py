@@ -8,6 +8,7 @@ every criterion it feeds; a leak check that failed is NO-GO.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from collections import defaultdict
@@ -53,7 +54,9 @@ def load(path: Path = DEFAULT) -> dict[str, Any]:
 
 
 def free_threaded(label: str) -> bool:
-    return label.endswith("t")
+    """What an interpreter label says about its build ('3.14t': free-threaded); runs say it
+    better (`Context.free_threaded`)."""
+    return re.fullmatch(r"\d+\.\d+t", label) is not None
 
 
 def not_run_reasons(records: Sequence[Record], expected: Sequence[str],
@@ -124,6 +127,14 @@ class Context:
         return [f"{plan.interpreter} {c.mode} x{c.workers}: the planned leak check left no record"
                 for plan in (r for r in self.records if isinstance(r, BenchPlan)) for c in plan.leak_checks
                 if (plan.interpreter, c.mode, c.workers) not in done]
+
+    @cached_property
+    def builds(self) -> dict[str, bool]:
+        """Interpreter label -> free-threaded, as its runs recorded it."""
+        return {r.interpreter: r.runtime.get("build") == "free-threaded" for r in self.runs if "build" in r.runtime}
+
+    def free_threaded(self, label: str) -> bool:
+        return self.builds.get(label, free_threaded(label))
 
     def chosen(self, cell: CellKey) -> str | None:
         """The mode a cell's runs used (what `auto` chose)."""
@@ -201,7 +212,7 @@ def speedup_criterion(ctx: Context, name: str, want_ft: bool) -> Verdict:
     spec = ctx.spec[name]
     threshold, min_files, modes = spec["min_speedup"], spec["min_files"], set(spec["modes"])
     title, kind = spec["title"], "free-threaded" if want_ft else "GIL"
-    builds = {i for i in ctx.ran if free_threaded(i) == want_ft}
+    builds = {i for i in ctx.ran if ctx.free_threaded(i) == want_ft}
     if not builds:
         why = "; ".join(f"{i}: not run: {w}" for i, w in sorted(ctx.not_run.items()) if free_threaded(i) == want_ft)
         return Verdict(name, title, INCONCLUSIVE, f"no {kind} build ran ({why or 'none expected'})")
@@ -402,7 +413,7 @@ def no_leak(ctx: Context) -> Verdict:
 
 def gil_stays_off(ctx: Context) -> Verdict:
     spec = ctx.spec["gil_stays_off"]
-    ft_runs = [r for r in ctx.runs if free_threaded(r.interpreter)]
+    ft_runs = [r for r in ctx.runs if ctx.free_threaded(r.interpreter)]
     if not ft_runs:
         why = "; ".join(f"{i}: not run: {w}" for i, w in sorted(ctx.not_run.items()) if free_threaded(i))
         return Verdict("gil_stays_off", spec["title"], INCONCLUSIVE, f"no free-threaded build ran ({why or 'none'})")
@@ -430,7 +441,9 @@ def graph_accuracy(ctx: Context) -> Verdict | None:
         if t.precision < spec["min_precision"] or t.recall < spec["min_recall"]:
             bad.append(r.interpreter)
     status = NOGO if bad else GO
-    return Verdict("graph_accuracy", spec["title"], status, numbers[0] if len(numbers) == 1 else
+    if len(numbers) == 1:
+        return Verdict("graph_accuracy", spec["title"], status, numbers[0])
+    return Verdict("graph_accuracy", spec["title"], status,
                    f"{len(found) - len(bad)} of {len(found)} measurements meet the floors", numbers)
 
 

@@ -70,6 +70,9 @@ def speedup(records: Sequence[Record], path: Path, *, cores: int, thresholds: di
                     handles.setdefault("ceiling on this machine", c)
                     top = max(top, ceiling)
                 top = max(top, iv.high if iv.n > 1 and math.isfinite(iv.high) else iv.point)
+                label = f"{iv.point:.2f}x" + (f"\nceiling {ceiling:.2f}x" if ceiling else "")
+                ax.annotate(label, (x, iv.high if iv.n > 1 and math.isfinite(iv.high) else iv.point),
+                            textcoords="offset points", xytext=(0, 3), ha="center", fontsize=7)
                 if name != mode:
                     ax.annotate(name.split(" ", 1)[1], (x, 0.05), ha="center", fontsize=6, rotation=90)
         ax.axhline(1.0, color="#555", linewidth=0.8)
@@ -118,7 +121,9 @@ def auto_vs_sequential(records: Sequence[Record], path: Path, *, limit: float) -
     sizes = sorted({p[0] for pts in series.values() for p in pts})
     ax.set_xticks(sizes, [str(s) for s in sizes])
     ax.minorticks_off()
-    ax.set_ylim(0.5, 1.6)
+    finite = [v for pts in series.values() for p in pts for v in (p[1].low, p[1].high) if p[1].n > 1
+              and math.isfinite(v)] + [p[1].point for pts in series.values() for p in pts]
+    ax.set_ylim(min(0.5, min(finite) * 0.95), max(1.6, max(finite) * 1.05))  # never clip an interval
     ax.set_xlabel("files in the corpus (log scale); label: the executor auto chose")
     ax.set_ylabel("auto time / sequential time")
     ax.set_title("auto against sequential at every size (95% interval of paired repeats)", loc="left", fontsize=11)
@@ -128,17 +133,18 @@ def auto_vs_sequential(records: Sequence[Record], path: Path, *, limit: float) -
 
 
 def timeline(records: Sequence[Record], path: Path) -> Path | None:
-    """One row per mode (the largest corpus, first counted repeat, the interpreter with the most
-    modes): phases as bands, Bolt connections open, and cores the indexer's processes used."""
+    """One row per mode (first counted repeat of the corpus and interpreter with the most modes,
+    the larger corpus on a tie): phases as bands, Bolt connections open, and the cores the
+    indexer's processes and the database server used."""
     candidates = [r for r in stats.runs(records) if r.timeline and r.phases and r.repeat == 0]
     if not candidates:
         return None
-    biggest = max(r.corpus.files for r in candidates)
-    by_interp: dict[str, list[RunRecord]] = defaultdict(list)
+    groups: dict[tuple[str, str, int], list[RunRecord]] = defaultdict(list)
     for r in candidates:
-        if r.corpus.files == biggest:
-            by_interp[r.interpreter].append(r)
-    interp = max(sorted(by_interp), key=lambda i: len(by_interp[i]))
+        groups[(r.interpreter, r.corpus.name, r.corpus.files)].append(r)
+    interp, _, biggest = max(sorted(groups), key=lambda g: (len({r.requested_mode for r in groups[g]}), g[2]))
+    by_interp = {interp: groups[max((g for g in groups if g[0] == interp and g[2] == biggest),
+                                    key=lambda g: len(groups[g]))]}
     picked = sorted(by_interp[interp], key=lambda r: (["sequential", *MODE_ORDER].index(r.requested_mode)
                                                       if r.requested_mode in MODE_ORDER or r.requested_mode ==
                                                       "sequential" else 9, r.workers))
@@ -157,6 +163,11 @@ def timeline(records: Sequence[Record], path: Path) -> Path | None:
                         for a, b in zip(r.timeline, r.timeline[1:], strict=False)]
         (cpu,) = ax.plot(t, busy, color="#1a237e", linewidth=0.7, alpha=0.8)
         handles.setdefault("cores busy (indexer processes)", cpu)
+        if all(len(s) > 4 and s[4] is not None for s in r.timeline):
+            server = [0.0] + [(b[4] - a[4]) / (b[0] - a[0]) if b[0] > a[0] else 0.0
+                              for a, b in zip(r.timeline, r.timeline[1:], strict=False)]
+            (srv,) = ax.plot(t, server, color="#6a1b9a", linewidth=0.7, alpha=0.7, linestyle="--")
+            handles.setdefault("cores busy (database server)", srv)
         ax.set_xlim(0, end)
         ax.set_ylim(0, max(3.0, r.max_connections + 1))
         ax.set_ylabel(f"{r.requested_mode}\nx{r.workers}" if r.requested_mode == r.mode

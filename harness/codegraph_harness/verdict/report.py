@@ -104,7 +104,7 @@ def _markdown(run_dir: Path, run: rec.Run, verdict: str, verdicts: list[crit.Ver
         out += [f"- **{_short(v.title)}** — {v.status}: {v.detail}" for v in verdicts if v.status != crit.GO]
     out += ["", "## Criteria", "", "| criterion | verdict | numbers |", "|---|---|---|"]
     for v in verdicts:
-        out.append(f"| {v.title} | **{v.status}** | {'<br>'.join([v.detail, *v.numbers])} |")
+        out.append(f"| {v.title} | **{v.status}** | {'<br>'.join(v.numbers or [v.detail])} |")
     out += _matrix(records, spec)
     out += _failed(records)
     out += _speed(records, cores, pngs)
@@ -129,7 +129,8 @@ def _matrix(records: Sequence[Record], spec: dict[str, Any]) -> list[str]:
     for r in records:
         if isinstance(r, RunRecord) and not r.warmup:
             done[(r.interpreter, r.requested_mode)] += 1
-            builds[r.interpreter] = str(r.runtime.get("build", "?"))
+            build = str(r.runtime.get("build", "?"))
+            builds[r.interpreter] = "GIL" if build == "gil" else build
             packstream[r.interpreter].add(r.packstream)
         elif isinstance(r, FailedRun):
             dead[(r.interpreter, r.requested_mode)] += 1

@@ -4,8 +4,8 @@ same cells says no NO-GO at all. A criterion that cannot fail is not evidence.
 
 Each scenario is a small bench (`Plan`) into a run folder of its own, judged with the release
 criteria except that the speedup criteria ask whether parallel modes beat sequential at all
-(1.0x instead of 1.5x and 2.0x): the self-test proves the rules fire, whatever this machine's
-cores can reach. Its timings are only
+(1.0x instead of 1.5x and 2.0x, and no share of the ceiling): the self-test proves the rules
+fire, whatever this machine's cores can reach. Its timings are only
 meaningful on an otherwise idle machine (`make test` runs it after the rest of the suite).
 """
 
@@ -46,7 +46,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("clean", None, (), Plan([SPEED, PAIRED], leak_corpus="small", leak_cells=LEAK_CELLS),
              what="no regression planted"),
     Scenario("slow-workers", "slow-workers", ("large_gil_processes",), Plan([SPEED], leak_corpus=None),
-             what="parallel workers spend 5 ms more per file"),
+             what="parallel workers spend 10 ms more per file"),
     Scenario("parallel-failures", "parallel-failures", ("error_rate",), Plan([PAIRED], leak_corpus=None),
              what="one file in six fails, only in parallel workers"),
     Scenario("crash", "crash", ("error_rate",), Plan([PAIRED], leak_corpus=None),
@@ -62,9 +62,13 @@ SCENARIOS: list[Scenario] = [
 
 
 def selftest_criteria(spec: dict[str, Any]) -> dict[str, Any]:
+    """The release criteria, with the speedup criteria asking only "faster than sequential?":
+    the self-test proves that the rules fire on planted regressions, not that this machine
+    reaches the release thresholds or its own ceiling (those rules have unit tests)."""
     out = copy.deepcopy(spec)
     for name in ("large_gil_processes", "large_free_threaded_threads"):
         out[name]["min_speedup"] = 1.0
+        out[name]["min_ceiling_share"] = 0.0
     return out
 
 

@@ -74,8 +74,9 @@ def failed(records: Iterable[Record]) -> list[FailedRun]:
 
 
 def key(r: RunRecord | FailedRun) -> CellKey:
-    """`auto` stays its own cell whatever it chose."""
-    return (r.interpreter, r.corpus.name, r.workers, r.requested_mode)
+    """A cell is what the bench asked for: `auto` stays its own cell whatever it chose."""
+    workers = r.requested_workers if isinstance(r, RunRecord) and r.requested_workers else r.workers
+    return (r.interpreter, r.corpus.name, workers, r.requested_mode)
 
 
 def cells(records: Iterable[Record]) -> dict[CellKey, list[RunRecord]]:
