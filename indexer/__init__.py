@@ -3,13 +3,23 @@
 A run goes discover -> parse -> resolve -> write, one module each:
 
 - `discover`  lists the `*.py` files under a root (honouring .gitignore);
-- `parse`     turns one file into nodes, DEFINES edges and facts (stdlib only: it runs in
-              threads, processes and subinterpreters alike), `tokens` counts their tokens
-              and `embed` embeds them;
-- `worker`    is what each worker does with a batch of files, `pool` runs workers in the
-              chosen executor (`runtime` decides which), `pipeline` orchestrates a run;
-- `resolve`   turns the facts of all files into IMPORTS, INHERITS and CALLS edges;
-- `write`     holds the Cypher, `store` (GraphStore) the driver, retries and counters;
+- `parse`     turns one file into nodes, DEFINES edges and flow facts; `scopes` applies
+              Python's scoping rules while walking it (both stdlib only: they run in
+              threads, processes and subinterpreters alike); `tokens` counts tokens and
+              `embed` embeds them where the nodes are written;
+- `resolve`   finds each file's importable names (package roots, src/ layouts, namespace
+              packages) and solves every module's facts together with `flow` (values through
+              assignments, attributes, containers, calls; C3 MRO) into IMPORTS, INHERITS,
+              CALLS and INSTANTIATES edges;
+- `write`     holds the Cypher; `store` (GraphStore) owns the driver, retries and counters;
+              `edgeplan` cuts edges into tasks that do not collide, `edgewriter` writes them
+              while resolution runs and after;
+- `worker`    is what each worker does with a batch; `workforce` says who works in each mode
+              and `pool` runs them in an executor (`cluster`: a Dask cluster's); `runtime`
+              decides the mode; `pipeline` orchestrates a run;
+- `model`     is the plain data between stages, `config` the settings, `gcpause` keeps the
+              garbage collector off work that allocates millions of objects, `interrupts`
+              delivers Ctrl+C at safe points, `redact` keeps secrets out of logs;
 - `graphstats` counts and digests what was written; `server` and `project` run the
               embedded ArcadeDB; `cli` is the `codegraph` command.
 
@@ -48,7 +58,7 @@ _EXPORTS: dict[str, str] = {
     "Resolution": "indexer.resolve", "count_nodes": "indexer.tokens",
     "SourceFile": "indexer.model", "ParsedFile": "indexer.model", "NodeRecord": "indexer.model",
     "Edge": "indexer.model", "Counters": "indexer.model", "ErrorKind": "indexer.model",
-    "LABELS": "indexer.model", "EDGE_TYPES": "indexer.model",
+    "LABELS": "indexer.model", "EDGE_TYPES": "indexer.model", "FileError": "indexer.model",
     "redact_text": "indexer.redact:redact",
 }
 __all__ = sorted(_EXPORTS)
@@ -68,7 +78,17 @@ if TYPE_CHECKING:
     from indexer.config import MODES, ConfigError, EmbedSettings, Settings, load_settings
     from indexer.discover import discover as list_files
     from indexer.graphstats import GraphStats, graph_stats
-    from indexer.model import EDGE_TYPES, LABELS, Counters, Edge, ErrorKind, NodeRecord, ParsedFile, SourceFile
+    from indexer.model import (
+        EDGE_TYPES,
+        LABELS,
+        Counters,
+        Edge,
+        ErrorKind,
+        FileError,
+        NodeRecord,
+        ParsedFile,
+        SourceFile,
+    )
     from indexer.parse import parse_file
     from indexer.pipeline import IndexInterrupted, Phase, Summary, parse_and_resolve, run_index
     from indexer.redact import redact as redact_text

@@ -1,6 +1,7 @@
 """The work of one worker: parse a batch of files, then write what changed.
 
-`parse_batch` is pure (stdlib only): it runs in a subinterpreter as well as anywhere else.
+`parse_batch` reads files and returns plain data, importing only the stdlib and stdlib-only
+modules of this package, so it runs in a subinterpreter as well as anywhere else.
 `Worker` holds what a worker keeps between tasks — its graph store and its embedder — and
 does the database side: token counts, embeddings, fingerprint comparison, one managed
 transaction per batch for the nodes and their DEFINES edges, and cross-file edge batches.
@@ -8,7 +9,8 @@ Only plain data (`indexer.model`) comes back.
 
 Threads of one process share one `Worker` (and the run's driver). A process pool can only
 call module-level functions, so a worker process keeps its own `Worker` in `_process_worker`,
-created by `start_process_worker` (the pool's initializer) and closed when the process exits.
+created by `start_process_worker` (the pool's initializer) and closed when the process exits;
+a Dask worker keeps its `Worker` on a worker plugin (`indexer.cluster`).
 """
 
 from __future__ import annotations

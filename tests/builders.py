@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codegraph_harness.corpus import Corpus
-from codegraph_harness.records import FailedRun, GraphInfo, LeakCheck, LeakSample, Phase, RunRecord
+from codegraph_harness.records import FailedRun, GraphInfo, LeakCheck, LeakSample, Phase, RunCounters, RunRecord
 
 
 def corpus(name: str = "large", files: int = 1500) -> Corpus:
@@ -35,8 +35,8 @@ def run(interp: str, mode: str, workers: int, repeat: int, seconds: float, **ext
         index_seconds=seconds, cpu_seconds=seconds * 0.6, server_cpu_seconds=seconds * 0.3,
         peak_rss=extra.pop("rss", 100 * 2**20), server_peak_rss=None, max_connections=workers,
         pool_size=2 * workers,
-        counters={"files_indexed": files - extra.get("failed", 0), "files_unchanged": 0, "retries": 0,
-                  "acquisition_timeouts": 0, "connection_failures": extra.pop("connection_failures", 0)},
+        counters=RunCounters(files_indexed=files - extra.get("failed", 0),
+                             connection_failures=extra.pop("connection_failures", 0)),
         files_total=files, files_failed=extra.pop("failed", 0), errors_by_type={},
         gil_at_start=extra.pop("gil_at_start", True), gil_at_end=extra.pop("gil_at_end", True), packstream="rust",
         phases=extra.pop("phases", phases(seconds, mode, extra.pop("serial", 0.05), extra.pop("cpu", 0.6),

@@ -21,7 +21,7 @@ def test_a_process_run_is_measured_with_phases_timeline_and_digest(graphdb: Grap
     assert names[:4] == ["discover", "connect", "start_workers", "parse_write"] and names[-1] == "cleanup"
     assert record.cpu_seconds > 0 and record.peak_rss > 50 * 2**20 and record.max_connections >= 1
     assert record.timeline and record.graph is not None and len(record.graph.digest) == 64
-    assert record.counters["files_indexed"] == 30 and record.error_rate == 0.0
+    assert record.counters.files_indexed == 30 and record.error_rate == 0.0
     assert record.packstream in ("rust", "python")
 
 

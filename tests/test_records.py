@@ -49,3 +49,17 @@ def test_merging_machines_or_commits_is_warned_about(tmp_path: Path) -> None:
 def test_leak_growth() -> None:
     assert abs(leak("3.12", "thread", [100, 110]).growth - 0.10) < 1e-9
     assert leak("3.12", "thread", [100]).growth == 0.0
+
+
+def test_run_counters_are_exactly_what_the_indexers_summary_reports() -> None:
+    from dataclasses import fields
+
+    from codegraph_harness.records import RunCounters
+    from indexer import Counters
+
+    reported = Counters(files_indexed=3, retries=2, session_waits=[0.1, 0.3]).to_dict()
+    assert {f.name for f in fields(RunCounters)} == set(reported)  # no counter copied by hand, none lost
+    counters = RunCounters.from_summary({**reported, "mode": "thread"})
+    assert (counters.files_indexed, counters.retries, counters.session_wait_max) == (3, 2, 0.3)
+    with pytest.raises(KeyError):
+        RunCounters.from_summary({"files_indexed": 1})

@@ -12,6 +12,8 @@ It stands beside the indexer and uses only the indexer's public API (`import ind
 - `verdict/`    the bench matrix, its statistics, the go/no-go criteria, the report and plots;
 - `faults/`     fault injection: a TCP proxy between driver and server, fault scenarios and
                 bad input;
-- `records`     the result files every measurement writes;
-- `plugin`      the pytest plugin, `cli` the commands added to `codegraph`.
+- `accuracy`    the call graph measured against a suite laid out like PyCG's micro-benchmark;
+- `records`     the result files every measurement writes (one typed record per file);
+- `plugin`      the pytest plugin, `cli` the commands added to `codegraph` (corpus, bench,
+                report, accuracy).
 """

@@ -191,6 +191,31 @@ class GraphInfo:
     digest: str
 
 
+@dataclass(frozen=True)
+class RunCounters:
+    """What the indexer counted in one run, as its summary reports them (`indexer.Counters`,
+    with the session waits as percentiles)."""
+
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    lines: int = 0
+    nodes_written: int = 0
+    edges_written: int = 0
+    edges_dangling: int = 0
+    retries: int = 0
+    acquisition_timeouts: int = 0
+    connection_errors: int = 0
+    connection_failures: int = 0
+    session_wait_p50: float = 0.0
+    session_wait_p95: float = 0.0
+    session_wait_max: float = 0.0
+
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any]) -> RunCounters:
+        """From `codegraph index --json` (a missing counter is an error, not a zero)."""
+        return cls(**{f.name: summary[f.name] for f in fields(cls)})
+
+
 @dataclass
 class RunRecord(Record):
     """One completed indexing run, measured from outside (kind `run`; warm-ups have repeat -1)."""
@@ -212,7 +237,7 @@ class RunRecord(Record):
     server_peak_rss: int | None
     max_connections: int
     pool_size: int
-    counters: dict[str, float]
+    counters: RunCounters
     files_total: int
     files_failed: int
     errors_by_type: dict[str, int]
@@ -236,7 +261,7 @@ class RunRecord(Record):
 
     @property
     def error_rate(self) -> float:
-        attempted = self.counters.get("files_indexed", 0) + self.counters.get("files_unchanged", 0) + self.files_failed
+        attempted = self.counters.files_indexed + self.counters.files_unchanged + self.files_failed
         return self.files_failed / attempted if attempted else 0.0
 
 

@@ -69,8 +69,7 @@ def install(name: str) -> None:
             if not in_worker() or not hasattr(out, "nodes"):
                 return out
             if name == "parallel-failures" and _unlucky(src.relpath):
-                from indexer import ErrorKind
-                from indexer.model import FileError
+                from indexer import ErrorKind, FileError
 
                 return FileError(src.relpath, ErrorKind.SYNTAX, "planted failure")
             if name == "different-graph":

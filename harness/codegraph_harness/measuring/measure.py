@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from codegraph_harness.corpus import Corpus
 from codegraph_harness.databases.providers import GraphDB
 from codegraph_harness.measuring.sampler import Sampler, Samples
-from codegraph_harness.records import FailedRun, GraphInfo, Phase, RunRecord
+from codegraph_harness.records import FailedRun, GraphInfo, Phase, RunCounters, RunRecord
 from indexer import graph_stats, redact_text
 
 #: Lines of stderr that say the database was the cause of a failed run.
@@ -143,10 +143,6 @@ def _delta(samples: Samples, a: float, b: float, column: int) -> float | None:
     return None if start is None or end is None else round(end - start, 3)
 
 
-COUNTERS = ("files_indexed", "files_unchanged", "lines", "nodes_written", "edges_written", "edges_dangling",
-            "retries", "acquisition_timeouts", "connection_errors", "connection_failures", "session_wait_p50",
-            "session_wait_p95", "session_wait_max")
-
 
 def _record(spec: RunSpec, db: GraphDB, s: dict[str, Any], samples: Samples, status: int, wall: float, cpu: float,
             graph: GraphInfo | None) -> RunRecord:
@@ -168,7 +164,7 @@ def _record(spec: RunSpec, db: GraphDB, s: dict[str, Any], samples: Samples, sta
         wall_seconds=round(wall, 3), index_seconds=float(s["wall_time"]), cpu_seconds=round(cpu, 3),
         server_cpu_seconds=server_cpu, peak_rss=samples.peak_rss,
         server_peak_rss=samples.server_peak_rss or None, max_connections=samples.max_connections,
-        pool_size=int(s["pool_size"]), counters={k: s[k] for k in COUNTERS},
+        pool_size=int(s["pool_size"]), counters=RunCounters.from_summary(s),
         files_total=int(s["files_total"]), files_failed=int(s["files_failed"]),
         errors_by_type=dict(s["errors_by_type"]),
         gil_at_start=bool(s["gil_enabled_at_start"]), gil_at_end=bool(s["gil_enabled_at_end"]),

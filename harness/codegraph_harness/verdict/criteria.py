@@ -315,17 +315,17 @@ def error_rate(ctx: Context) -> Verdict:
 def connection_failures(ctx: Context) -> Verdict:
     spec = ctx.spec["connection_failures"]
     every = [r for r in ctx.records if isinstance(r, RunRecord)]  # warm-ups count too
-    in_runs = sum(int(r.counters.get("connection_failures", 0)) for r in every)
+    in_runs = sum(r.counters.connection_failures for r in every)
     dead = [f for f in ctx.failed if f.cause == "database"]
     if not every and not dead:
         return Verdict("connection_failures", spec["title"], INCONCLUSIVE, "no runs")
-    retries = sum(int(r.counters.get("retries", 0)) for r in every)
-    timeouts = sum(int(r.counters.get("acquisition_timeouts", 0)) for r in every)
+    retries = sum(r.counters.retries for r in every)
+    timeouts = sum(r.counters.acquisition_timeouts for r in every)
     total = in_runs + len(dead)
     numbers = [f"{f.interpreter} {f.corpus.name} {f.requested_mode} x{f.workers}: {f.error[:160]}" for f in dead]
     numbers += [f"{r.interpreter} {r.corpus.name} {r.requested_mode} x{r.workers} repeat {r.repeat}: "
-                f"{int(r.counters['connection_failures'])} failure(s) after retries"
-                for r in every if r.counters.get("connection_failures")]
+                f"{r.counters.connection_failures} failure(s) after retries"
+                for r in every if r.counters.connection_failures]
     status = GO if total <= spec["max"] else NOGO
     return Verdict("connection_failures", spec["title"], status,
                    f"{total} failure(s) in {len(every) + len(ctx.failed)} runs ({len(dead)} runs stopped by the "

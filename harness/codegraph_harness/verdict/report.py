@@ -195,7 +195,7 @@ def _speed(records: Sequence[Record], cores: int, pngs: dict[str, Path | None]) 
                    f"{t.text() if t else '-'} | {iv.text() if iv else '-'} | "
                    f"{f'{ceiling:.2f}x' if ceiling and key[3] != 'sequential' else '-'} | "
                    f"{m.text('{:.0f}') if m else '-'} | {max(r.max_connections for r in rs)} | "
-                   f"{sum(int(r.counters.get('retries', 0)) for r in rs)} |")
+                   f"{sum(r.counters.retries for r in rs)} |")
     return out
 
 
@@ -294,7 +294,7 @@ def _reliability(records: Sequence[Record]) -> list[str]:
                 "| interpreter | corpus | mode | files/s | peak RSS MiB | max conns | failed files |",
                 "|---|---|---|---|---|---|---|"]
         for r in load:
-            files = r.counters.get("files_indexed", 0) + r.counters.get("files_unchanged", 0)
+            files = r.counters.files_indexed + r.counters.files_unchanged
             out.append(f"| {r.interpreter} | {r.corpus.name} | {r.requested_mode} x{r.workers} | "
                        f"{files / r.index_seconds:.1f} | {r.peak_rss / 2**20:.0f} | {r.max_connections} | "
                        f"{r.files_failed} |")

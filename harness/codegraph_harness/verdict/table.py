@@ -14,11 +14,11 @@ def row(r: RunRecord | FailedRun) -> tuple[str, ...]:
     if isinstance(r, FailedRun):
         return (r.corpus.name, r.requested_mode, str(r.workers), "-", "-", "-", "-", "-", f"run {r.cause}",
                 r.error[:40])
-    files = r.counters.get("files_indexed", 0) + r.counters.get("files_unchanged", 0)
+    files = r.counters.files_indexed + r.counters.files_unchanged
     return (
         r.corpus.name, r.mode if r.mode == r.requested_mode else f"{r.requested_mode} ({r.mode})", str(r.workers),
         f"{files / r.index_seconds:.1f}" if r.index_seconds else "-", f"{r.index_seconds:.2f}",
-        f"{r.peak_rss / 2**20:.0f}", str(r.max_connections), str(int(r.counters.get("retries", 0))),
+        f"{r.peak_rss / 2**20:.0f}", str(r.max_connections), str(r.counters.retries),
         str(r.files_failed), (r.graph.digest if r.graph else "-")[:12],
     )
 
