@@ -321,9 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if words and not words[0].startswith("-") and words[0] not in commands:
-        hint = ("; bench, report, corpus and accuracy come with the harness: pip install codegraph-harness "
-                "(from this repository: pip install -e . -e ./harness)"
-                if words[0] in ("bench", "report", "corpus", "accuracy") else "")
+        # The indexer knows nothing of who adds commands; it says where they come from.
+        hint = (f"; more commands come from plugins (entry point group {PLUGIN_GROUP!r}): the benchmark's "
+                "bench, report, corpus and accuracy are installed with codegraph's benchmarking "
+                "distribution (README, Install)")
         print(f"codegraph: unknown command {words[0]!r}; installed commands: {', '.join(sorted(commands))}{hint}",
               file=sys.stderr)
         return EXIT_USAGE
