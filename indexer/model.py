@@ -181,6 +181,7 @@ class ParsedBatch:
 
     parsed: list[ParsedFile] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    seconds: float = 0.0  # how long parsing took
 
 
 @dataclass(slots=True)
@@ -198,6 +199,12 @@ class Counters:
     connection_errors: int = 0  # lost connections that were retried and recovered
     connection_failures: int = 0  # still failing after every retry
     session_waits: list[float] = field(default_factory=list)  # seconds from asking for a session to BEGIN
+    # where the workers' time went, in worker-seconds (summed over workers: with 2 busy workers,
+    # twice the wall time): parsing, counting tokens and embedding, writing nodes, writing edges
+    parse_seconds: float = 0.0
+    tokens_seconds: float = 0.0
+    write_seconds: float = 0.0
+    edges_seconds: float = 0.0
 
     def merge(self, other: Counters) -> None:
         for f in fields(self):
@@ -209,7 +216,8 @@ class Counters:
 
     def to_dict(self) -> dict[str, Any]:
         """The counts, with the session waits summarised as p50, p95 and max."""
-        data = {k: v for k, v in asdict(self).items() if k != "session_waits"}
+        data = {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()
+                if k != "session_waits"}
         waits = self.session_waits
         data["session_wait_p50"] = round(_percentile(waits, 50), 6)
         data["session_wait_p95"] = round(_percentile(waits, 95), 6)

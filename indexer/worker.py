@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,8 +56,11 @@ def parse_batch(batch: Sequence[SourceFile], max_bytes: int, salt: str, keep_tex
     """Parse every file of a batch; a failure costs one file, never the batch. The cyclic GC
     stays paused for the whole batch (re-enabling it after each file let it rescan what the
     process holds once per file)."""
+    started = time.perf_counter()
     with paused_gc():
-        return _parse_batch(batch, max_bytes, salt, keep_text)
+        out = _parse_batch(batch, max_bytes, salt, keep_text)
+    out.seconds = time.perf_counter() - started
+    return out
 
 
 def _parse_batch(batch: Sequence[SourceFile], max_bytes: int, salt: str, keep_text: bool) -> ParsedBatch:
@@ -125,13 +129,18 @@ class Worker:
             return result
         store = self.store.child()
         c = store.counters
+        c.parse_seconds += batch.seconds
+        started = time.perf_counter()
         try:
             stored = store.stored_fingerprints([p.facts.module_id for p in parsed])
             fresh = [p for p in parsed if stored.get(p.facts.module_id) != p.fingerprint]
             changed = [p.relpath for p in fresh if p.facts.module_id in stored]
+            counting = time.perf_counter()
             for p in fresh:
                 tokens.count_nodes(p)
             fresh = self._embed(fresh, result)
+            counted = time.perf_counter() - counting
+            c.tokens_seconds += counted
             nodes = [n for p in fresh for n in p.nodes]
             defines = [e for p in fresh for e in p.defines]
 
@@ -152,6 +161,7 @@ class Worker:
             result.errors.extend(FileError(p.relpath, ErrorKind.WRITE, str(exc)) for p in parsed)
             result.counters = c
             return result
+        c.write_seconds += time.perf_counter() - started - counted
         written = {p.relpath for p in fresh}
         c.nodes_written += len(nodes)
         c.edges_written += matched
@@ -192,10 +202,12 @@ class Worker:
     def write_edges(self, task: Sequence[EdgeBatch]) -> Counters:
         """Write batches of resolved edges, one after another."""
         store = self.store.child()
+        started = time.perf_counter()
         for batch in task:
             matched = store.write_edges(batch.edges, create=batch.create)
             store.counters.edges_written += matched
             store.counters.edges_dangling += len(batch.edges) - matched
+        store.counters.edges_seconds += time.perf_counter() - started
         return store.counters
 
 

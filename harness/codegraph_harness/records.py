@@ -206,6 +206,10 @@ class RunCounters:
     acquisition_timeouts: int = 0
     connection_errors: int = 0
     connection_failures: int = 0
+    parse_seconds: float = 0.0  # worker-seconds (summed over the workers)
+    tokens_seconds: float = 0.0
+    write_seconds: float = 0.0
+    edges_seconds: float = 0.0
     session_wait_p50: float = 0.0
     session_wait_p95: float = 0.0
     session_wait_max: float = 0.0

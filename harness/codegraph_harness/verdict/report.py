@@ -218,6 +218,14 @@ def _phases(records: Sequence[Record], pngs: dict[str, Path | None]) -> list[str
             out.append(f"| {r.interpreter} | {mode} x{r.workers} | {p.name} | {p.seconds:.2f} | "
                        f"{'-' if p.tree_cpu is None else f'{p.tree_cpu:.2f}'} | "
                        f"{'-' if p.server_cpu is None else f'{p.server_cpu:.2f}'} |")
+    out += ["", "Inside the workers (worker-seconds, summed over the workers): parsing, counting tokens, "
+            "writing nodes, writing edges.", "",
+            "| interpreter | mode | parse | tokens | write nodes | write edges |", "|---|---|---|---|---|---|"]
+    for r in picked:
+        mode = r.requested_mode if r.requested_mode == r.mode else f"{r.requested_mode} ({r.mode})"
+        c = r.counters
+        out.append(f"| {r.interpreter} | {mode} x{r.workers} | {c.parse_seconds:.2f} | {c.tokens_seconds:.2f} | "
+                   f"{c.write_seconds:.2f} | {c.edges_seconds:.2f} |")
     return out
 
 
