@@ -31,7 +31,7 @@ bench: $(BIN)/.installed
 	export CODEGRAPH_RUN_ID=$$RUN_ID PATH="$(PYENV_PATH)$$PATH" CODEGRAPH_ACCURACY_SUITE="$(ACCURACY_SUITE)"; \
 	export CODEGRAPH_ARCADEDB_HOME=$$($(BIN)/python -c 'import arcadedb_embedded, os; print(os.path.dirname(arcadedb_embedded.__file__))'); \
 	$(BIN)/tox run -e $(BENCH_ENVS); \
-	$(BIN)/tox run -e report -- --strict; status=$$?; \
+	$(BIN)/tox run -e report -- --strict --complete-matrix; status=$$?; \
 	echo "report: results/$$RUN_ID/REPORT.md"; exit $$status
 
 lint: $(BIN)/.installed

@@ -42,3 +42,24 @@ def test_with_modes_keeps_sequential_and_auto_only_corpora() -> None:
     small = next(c for c in plan.corpora if c.name == "small")
     assert medium.cells == [("sequential", 1), ("thread", 4)]
     assert small.cells == [("sequential", 1)]
+
+
+def test_each_cell_is_digested_on_its_first_completed_repeat(monkeypatch, tmp_path) -> None:
+    from .builders import corpus, failed, run
+
+    asked: list[tuple[str, int, bool]] = []
+
+    def fake_measure(db, spec, via=None):  # the bench's bookkeeping only: no database, no subprocess
+        asked.append((spec.mode, spec.repeat, spec.digest))
+        if spec.mode == "thread" and spec.repeat == 0:
+            return failed("3.12", "thread", spec.workers, 0)
+        return run("3.12", spec.mode, spec.workers, spec.repeat, 1.0, corpus="medium", files=300)
+
+    monkeypatch.setattr(bench, "measure_run", fake_measure)
+    monkeypatch.setattr(bench.corpora, "get", lambda name: corpus(name, 300))
+    plan = bench.Plan(corpora=[bench.CorpusPlan("medium", bench._cells(["thread"], [2]), repeats=3, warmup="none")],
+                      leak_corpus=None)
+    bench.Bench(None, tmp_path, "3.12", progress=lambda m: None).run(plan)  # type: ignore[arg-type]
+    digested = sorted((mode, repeat) for mode, repeat, digest in asked if digest)
+    # thread's repeat 0 failed before its digest was read: its repeat 1 is digested instead
+    assert digested == [("sequential", 0), ("thread", 0), ("thread", 1)]

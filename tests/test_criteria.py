@@ -3,7 +3,7 @@ record counts. Records are built by hand (tests/builders.py): no database."""
 
 from __future__ import annotations
 
-from codegraph_harness.records import AccuracyRecord, CategoryScore, NotRun
+from codegraph_harness.records import AccuracyRecord, CategoryScore, NotRun, RunRecord
 from codegraph_harness.verdict import criteria as crit
 
 from .builders import failed, leak, paired, run
@@ -89,6 +89,30 @@ def test_a_crashed_parallel_run_is_an_error_and_a_database_failure_a_connection_
     assert v["error_rate"].status == crit.NOGO and "did not complete" in v["error_rate"].detail
     assert v["connection_failures"].status == crit.NOGO
     assert any("cannot reach" in n for n in v["connection_failures"].numbers)
+
+
+def test_a_run_that_exits_non_zero_is_an_error_even_when_sequential_did_the_same() -> None:
+    records = good_gil_run()
+    for r in records:
+        if isinstance(r, RunRecord) and r.repeat == 1 and r.corpus.name == "large" and r.mode != "thread":
+            r.exit_status = 1  # both modes lost the same files: the difference is 0 pp, still NO-GO
+    v = judge(records)["error_rate"]
+    assert v.status == crit.NOGO and "3 run(s) exited non-zero" in v.detail
+    assert any(n.startswith("exited 1: 3.12 large process x4 repeat 1") for n in v.numbers)
+
+
+def test_an_installed_interpreter_without_records_is_no_go_only_when_the_run_covers_the_matrix() -> None:
+    def which(name: str) -> str | None:
+        return "/usr/bin/python3.13" if name == "python3.13" else None
+
+    records = good_gil_run()
+    partial = {v.key: v for v in crit.evaluate(records, SPEC, cores=8)}
+    assert partial["error_rate"].status == crit.GO  # one interpreter's own bench says nothing of the others
+    ctx = crit.Context(records, SPEC, cores=8, complete_matrix=True)
+    ctx.__dict__["not_run"] = crit.not_run_reasons(records, SPEC["interpreters"], which)
+    v = crit.error_rate(ctx)
+    assert v.status == crit.NOGO and "1 installed interpreter(s) left no record" in v.detail
+    assert any(n.startswith("3.13: installed here, but its bench left no record") for n in v.numbers)
 
 
 def test_a_cell_whose_runs_all_failed_is_no_go_where_it_would_be_judged() -> None:

@@ -40,6 +40,7 @@ def test_report_has_verdict_criteria_matrix_plots_and_phases(run_dir: Path) -> N
     assert verdicts["connection_failures"].status == "GO"
     assert verdicts["gil_stays_off"].status == "INCONCLUSIVE"  # no free-threaded build here
     assert "## Where the time goes" in md and "| process x2 | start_workers |" in md
+    assert "| start-up s | indexer CPU s | server CPU s |" in md  # what starting the workers costs, per cell
     for png in ("speedup", "auto", "timeline", "memory"):
         assert (run_dir / f"{png}.png").stat().st_size > 5000, png
         assert f"({png}.png)" in md

@@ -35,3 +35,17 @@ def test_a_batch_is_written_once_and_skipped_while_unchanged(clean_graph: GraphD
         (root / "m.py").write_text("def f():\n    return 2\n")
         changed = worker.index_batch(files)
         assert changed.written == ["m.py"] and changed.counters.nodes_written == 2
+
+
+def test_what_runs_in_a_subinterpreter_imports_no_extension_that_refuses_one() -> None:
+    """parse_batch (and the initializer) run in subinterpreters: importing them must not pull in
+    numpy, tiktoken or the neo4j driver, which cannot load there (checked in a fresh process,
+    so that it holds on every interpreter, not only on 3.14)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, indexer.worker, indexer.parse; "
+            "print(' '.join(sorted(m for m in ('numpy', 'tiktoken', 'neo4j', 'neo4j_rust_ext', 'openai') "
+            "if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

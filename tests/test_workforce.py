@@ -46,7 +46,8 @@ def _has_dask() -> bool:
 
 
 @pytest.mark.graphdb
-@pytest.mark.parametrize("mode", ["process", pytest.param("dask", marks=pytest.mark.skipif(
+@pytest.mark.parametrize("mode", ["process", pytest.param("interpreter", marks=NEEDS_314),
+                                  pytest.param("dask", marks=pytest.mark.skipif(
     not _has_dask(), reason="--mode dask needs the 'dask' extra: pip install 'codegraph[dask]'"))])
 def test_worker_processes_that_cannot_start_leave_the_work_to_this_process(graphdb: GraphDB, mode: str) -> None:
     medium = corpora.get("medium").path

@@ -62,6 +62,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", help="e.g. results/20261121T063000Z-ab12cd")
     p.add_argument("--criteria", default=None, help="criteria TOML (default: the packaged criteria.toml)")
     p.add_argument("--strict", action="store_true", help="exit 1 on NO-GO (for CI gates)")
+    p.add_argument("--complete-matrix", action="store_true",
+                   help="the run was meant to cover every interpreter of the criteria that this machine has: "
+                        "one that is installed but left no record is NO-GO (make bench)")
     p.set_defaults(func=cmd_report)
 
 
@@ -193,13 +196,13 @@ def _self_test(db: Any, args: argparse.Namespace, run_dir: Path, label: str) -> 
     return 0 if all(o.passed for o in outcomes) else 1
 
 
-def _report(run_dir: Path, criteria_path: Path | None, strict: bool) -> int:
+def _report(run_dir: Path, criteria_path: Path | None, strict: bool, complete_matrix: bool = False) -> int:
     from codegraph_harness.records import RecordError
     from codegraph_harness.verdict import criteria
     from codegraph_harness.verdict.report import ReportError, build
 
     try:
-        built = build(run_dir, criteria_path or criteria.DEFAULT)
+        built = build(run_dir, criteria_path or criteria.DEFAULT, complete_matrix=complete_matrix)
     except (ReportError, RecordError, criteria.CriteriaError) as exc:
         print(f"codegraph report: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -231,4 +234,4 @@ def cmd_report(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():
         return _usage(f"codegraph report: {run_dir} is not a run folder")
-    return _report(run_dir, Path(args.criteria) if args.criteria else None, args.strict)
+    return _report(run_dir, Path(args.criteria) if args.criteria else None, args.strict, args.complete_matrix)

@@ -33,7 +33,7 @@ PLANTS: dict[str, str] = {
     "memory-growth": "each run keeps 48 MiB alive in the coordinator",
     # not regressions: faults that tests need at one exact moment
     "vanish-after-discovery": "vanishing.py is deleted between discovery and parsing",
-    "broken-initializer": "every worker process fails to start, as numpy did in a subinterpreter",
+    "broken-initializer": "every worker process or subinterpreter fails to start, as numpy did in a subinterpreter",
 }
 _kept: list[bytearray] = []  # what memory-growth keeps
 
@@ -114,6 +114,11 @@ def install(name: str) -> None:
             init(self, *args, **kwargs)
 
         worker.Worker.__init__ = broken  # type: ignore[method-assign]
+        from codegraph_harness.faults.refusing import refuse
+        from indexer import workforce
+
+        # subinterpreters import their initializer afresh: give them one that refuses
+        workforce.quiet_syntax_warnings = refuse  # type: ignore[assignment]
     elif name == "vanish-after-discovery":
         discover = pipeline.discover
 

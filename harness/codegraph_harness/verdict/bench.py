@@ -135,6 +135,9 @@ class Bench:
     env: dict[str, str] = field(default_factory=dict)
     via: dict[str, GraphDB] = field(default_factory=dict)  # mode -> how its runs reach the database
     progress: Callable[[str], None] = print
+    # cells whose graph was digested: each cell's first completed repeat is (not only repeat 0,
+    # so a mode whose first repeat failed still shows in the same-digest criterion)
+    digested: set[tuple[str, str, int]] = field(default_factory=set)
 
     def spec(self, code: corpora.Corpus, mode: str, workers: int, repeat: int, *, digest: bool) -> RunSpec:
         return RunSpec(code, mode, workers, self.label, repeat, self.python, digest, plant=self.plant, env=self.env)
@@ -161,7 +164,10 @@ class Bench:
             for r in range(cp.repeats):
                 for mode, workers in rotated(cp.cells, r):
                     self.progress(f"[{self.label}] {code.name}: repeat {r + 1}/{cp.repeats} {mode} x{workers}")
-                    out.append(self.one(code, mode, workers, r, digest=r == 0))
+                    record = self.one(code, mode, workers, r, digest=(code.name, mode, workers) not in self.digested)
+                    if isinstance(record, records.RunRecord) and record.graph is not None:
+                        self.digested.add((code.name, mode, workers))
+                    out.append(record)
         if plan.leak_corpus:
             code = corpora.get(plan.leak_corpus)
             for mode, workers in plan.leak_cells:

@@ -80,10 +80,13 @@ def _combine(statuses: list[str]) -> str:
 
 
 class Context:
-    def __init__(self, records: Sequence[Record], spec: dict[str, Any], *, cores: int) -> None:
+    def __init__(self, records: Sequence[Record], spec: dict[str, Any], *, cores: int,
+                 complete_matrix: bool = False) -> None:
         self.records: list[Any] = list(records)
         self.spec = spec
         self.cores = cores
+        # the run was meant to cover every interpreter of the spec that this machine has
+        self.complete_matrix = complete_matrix
 
     @cached_property
     def runs(self) -> list[RunRecord]:
@@ -120,6 +123,19 @@ class Context:
                     out.append(f"{plan.interpreter} {c.corpus} {c.mode} x{c.workers}: {c.repeats - have} of "
                                f"{c.repeats} planned runs left no record")
         return out
+
+    @cached_property
+    def silent(self) -> list[str]:
+        """Interpreters this machine has that left no record although the run covers them all."""
+        if not self.complete_matrix:
+            return []
+        return [f"{label}: installed here, but its bench left no record ({why})"
+                for label, why in sorted(self.not_run.items()) if why.startswith("no results")]
+
+    @cached_property
+    def exited_badly(self) -> list[RunRecord]:
+        """Runs that reported a summary but exited non-zero: files could not be written."""
+        return [r for r in self.records if isinstance(r, RunRecord) and r.exit_status not in (0, None)]
 
     @cached_property
     def missing_leak_checks(self) -> list[str]:
@@ -300,10 +316,16 @@ def error_rate(ctx: Context) -> Verdict:
         if diff > 0:
             numbers.append(f"{r.interpreter} {r.corpus.name} {r.requested_mode} x{r.workers} repeat {r.repeat}: "
                            f"{diff:+.2f} pp ({r.files_failed} failed files, sequential {base.files_failed})")
-    numbers += ctx.missing
-    if ctx.failed or ctx.missing:
+    numbers += [f"exited {r.exit_status}: {r.interpreter} {r.corpus.name} {r.requested_mode} x{r.workers} "
+                f"{'warm-up' if r.warmup else f'repeat {r.repeat}'}: {r.files_failed} file(s) failed "
+                f"({', '.join(f'{k} {v}' for k, v in sorted(r.errors_by_type.items())) or 'no file error'})"
+                for r in ctx.exited_badly]
+    numbers += ctx.missing + ctx.silent
+    if ctx.failed or ctx.missing or ctx.exited_badly or ctx.silent:
         why = [f"{len(ctx.failed)} run(s) did not complete"] if ctx.failed else []
+        why += [f"{len(ctx.exited_badly)} run(s) exited non-zero"] if ctx.exited_badly else []
         why += [f"{len(ctx.missing)} planned cell(s) are missing runs"] if ctx.missing else []
+        why += [f"{len(ctx.silent)} installed interpreter(s) left no record"] if ctx.silent else []
         return Verdict("error_rate", spec["title"], NOGO, "; ".join(why), numbers)
     if not seq:
         return Verdict("error_rate", spec["title"], INCONCLUSIVE, "no sequential baseline in the run", numbers)
@@ -447,8 +469,12 @@ def graph_accuracy(ctx: Context) -> Verdict | None:
                    f"{len(found) - len(bad)} of {len(found)} measurements meet the floors", numbers)
 
 
-def evaluate(records: Sequence[Record], spec: dict[str, Any], *, cores: int) -> list[Verdict]:
-    ctx = Context(records, spec, cores=cores)
+def evaluate(records: Sequence[Record], spec: dict[str, Any], *, cores: int,
+             complete_matrix: bool = False) -> list[Verdict]:
+    """Every criterion of `spec` on `records`. With `complete_matrix`, the run was meant to
+    cover every interpreter of the spec that this machine has (`make bench`): one that is
+    installed but left no record makes the error-rate criterion NO-GO."""
+    ctx = Context(records, spec, cores=cores, complete_matrix=complete_matrix)
     small, never = spec["small_auto"], spec["auto_never_slower"]
     verdicts = [
         speedup_criterion(ctx, "large_free_threaded_threads", want_ft=True),

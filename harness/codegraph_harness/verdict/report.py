@@ -57,7 +57,7 @@ def require_plots() -> Any:
     return plots
 
 
-def build(run_dir: Path, criteria_path: Path = crit.DEFAULT) -> Report:
+def build(run_dir: Path, criteria_path: Path = crit.DEFAULT, *, complete_matrix: bool = False) -> Report:
     plots = require_plots()
     run = rec.load_run(run_dir)
     if not run.documents:
@@ -67,7 +67,7 @@ def build(run_dir: Path, criteria_path: Path = crit.DEFAULT) -> Report:
     spec = crit.load(criteria_path)
     machines = run.machines()
     cores = min((m.cpu_count for m in machines.values()), default=os.cpu_count() or 1)
-    verdicts = crit.evaluate(records, spec, cores=cores)
+    verdicts = crit.evaluate(records, spec, cores=cores, complete_matrix=complete_matrix)
     verdict = crit.overall(verdicts)
     big = spec["large_gil_processes"]["min_files"]
     pngs = {
@@ -181,8 +181,12 @@ def _speed(records: Sequence[Record], cores: int, pngs: dict[str, Path | None]) 
                 "serial-phase accounting.", ""]
     if pngs.get("auto"):
         out += ["![auto against sequential](auto.png)", ""]
-    out += ["| interpreter | corpus | files | mode | workers | index seconds | speedup (95% interval) | ceiling "
-            "| peak RSS MiB | max conns | retries |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["*start-up*: seconds until every worker had started (processes, subinterpreters, a Dask cluster); "
+            "*CPU*: the indexer's whole process tree (workers and cluster processes included) and the database "
+            "server, medians.", "",
+            "| interpreter | corpus | files | mode | workers | index seconds | speedup (95% interval) | ceiling "
+            "| start-up s | indexer CPU s | server CPU s | peak RSS MiB | max conns | retries |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key in sorted(cells, key=lambda k: (k[0], cells[k][0].corpus.files, MODES.index(k[3])
                                            if k[3] in MODES else 9, k[2])):
         rs, ps = cells[key], pairs.get(key, [])
@@ -191,9 +195,14 @@ def _speed(records: Sequence[Record], cores: int, pngs: dict[str, Path | None]) 
         t = stats.spread(r.index_seconds for r in rs)
         m = stats.spread(r.peak_rss / 2**20 for r in rs)
         iv, ceiling = stats.speedup(ps), stats.ceilings(ps, cores)
+        start = stats.spread(p.seconds for r in rs for p in r.phases if p.name == "start_workers")
+        cpu = stats.spread(r.cpu_seconds for r in rs)
+        server = stats.spread(r.server_cpu_seconds for r in rs if r.server_cpu_seconds is not None)
         out.append(f"| {key[0]} | {key[1]} | {rs[0].corpus.files} | {mode} | {key[2]} | "
                    f"{t.text() if t else '-'} | {iv.text() if iv else '-'} | "
                    f"{f'{ceiling:.2f}x' if ceiling and key[3] != 'sequential' else '-'} | "
+                   f"{f'{start.median:.2f}' if start else '-'} | {f'{cpu.median:.1f}' if cpu else '-'} | "
+                   f"{f'{server.median:.1f}' if server else '-'} | "
                    f"{m.text('{:.0f}') if m else '-'} | {max(r.max_connections for r in rs)} | "
                    f"{sum(r.counters.retries for r in rs)} |")
     return out
