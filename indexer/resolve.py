@@ -305,6 +305,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.edges = sorted(edges, key=_edge_order)
     rest.update(e for e in result.edges if e.type in ("IMPORTS", "INHERITS"))
     result.unstreamed = [e for e in result.edges if e in rest] if stream is not None else list(result.edges)
+    solver.release()
     return result
 
 

@@ -64,7 +64,8 @@ class Scope:
     """A module, class or function body being walked."""
 
     __slots__ = ("kind", "label", "id", "qualname", "caller", "parent", "env", "bound", "glob", "nonloc",
-                 "cells", "shared", "versions", "loops", "log", "overlays", "pathroots", "returns", "gen", "owner",
+                 "cells", "shared", "versions", "loops", "log", "overlays", "pathroots", "extends", "returns", "gen",
+                 "owner",
                  "fn_index", "first", "params")
 
     def __init__(self, kind: int, label: str, node_id: str, qualname: str, caller: int, parent: Scope | None) -> None:
@@ -84,7 +85,8 @@ class Scope:
         self.loops: dict[int, set[str]] = {}  # id(loop statement) -> names its body binds
         self.log: list[dict[Key, list[Any]]] = []  # open branches: key -> [value before, bindings]
         self.overlays: list[dict[str, int]] = []  # comprehension variables, innermost last
-        self.pathroots: dict[str, set[tuple[Any, ...]]] = {}
+        self.pathroots: dict[str, set[tuple[Any, ...]]] = {}  # name -> the paths bound under it
+        self.extends: dict[tuple[Any, ...], set[tuple[Any, ...]]] = {}  # a path's prefix -> bound paths under it
         self.returns: list[int] = []
         self.gen = -1
         self.owner = -1  # class index: the class itself (CLASS) or the method's class (FUNCTION)
@@ -349,16 +351,22 @@ class FlowWalker:
             paths = scope.pathroots.pop(key, None) if scope.pathroots else None
             if paths:
                 for path in sorted(paths, key=repr):
+                    for n in range(1, len(path)):
+                        scope.extends.pop(path[:n], None)
                     self._set(scope, path, _MISSING)
         else:
             paths = scope.pathroots.get(key[0])
             if paths is None:
-                scope.pathroots[key[0]] = {key}
-            else:
-                stale = [p for p in paths if len(p) > len(key) and p[: len(key)] == key]
-                for path in sorted(stale, key=repr):
-                    self._set(scope, path, _MISSING)
+                paths = scope.pathroots[key[0]] = set()
+            else:  # what was bound under this path is gone (was a scan of every path: quadratic)
+                stale = scope.extends.get(key)
+                if stale:
+                    for path in sorted(stale, key=repr):
+                        self._set(scope, path, _MISSING)
+            if key not in paths:
                 paths.add(key)
+                for n in range(1, len(key)):
+                    scope.extends.setdefault(key[:n], set()).add(key)
         self._set(scope, key, var)
 
     def _set(self, scope: Scope, key: Key, var: int) -> None:

@@ -63,3 +63,15 @@ def test_each_cell_is_digested_on_its_first_completed_repeat(monkeypatch, tmp_pa
     digested = sorted((mode, repeat) for mode, repeat, digest in asked if digest)
     # thread's repeat 0 failed before its digest was read: its repeat 1 is digested instead
     assert digested == [("sequential", 0), ("thread", 0), ("thread", 1)]
+
+
+def test_a_plan_of_named_corpora_with_only_auto_and_an_unknown_corpus() -> None:
+    import argparse
+
+    from codegraph_harness import cli
+
+    args = argparse.Namespace(quick=False, modes="auto", workers="2", corpora="stdlib,django", repeat=1,
+                              no_leak_check=True, reliability=False, reliability_only=False)
+    plan = cli._plan(args)
+    assert [c.name for c in plan.corpora] == ["stdlib", "django"]
+    assert all(c.cells == [("sequential", 1), ("auto", 2)] and c.repeats == 1 for c in plan.corpora)

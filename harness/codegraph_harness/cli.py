@@ -115,7 +115,7 @@ def _plan(args: argparse.Namespace) -> Any:
     if args.corpora:
         names = args.corpora.split(",")
         known = {c.name: c for c in plan.corpora}
-        default = next(c for c in plan.corpora if len(c.cells) > 2)
+        default = max(plan.corpora, key=lambda c: len(c.cells))  # a corpus the plan does not name: the widest cells
         plan = replace(plan, corpora=[known.get(n, replace(default, name=n)) for n in names])
     if args.repeat:
         plan = replace(plan, corpora=[replace(c, repeats=args.repeat) for c in plan.corpora])
