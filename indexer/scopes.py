@@ -187,6 +187,15 @@ class FlowWalker:
 
     # -- the module -----------------------------------------------------------------------------
     def walk_module(self, tree: ast.Module, module_id: str) -> None:
+        """Walk a module once. Afterwards the dispatch tables are dropped: they hold this walker's
+        bound methods, a cycle that would keep the walker and all it made (nodes, edges, facts)
+        for the cyclic GC instead of freeing them by reference counting."""
+        try:
+            self._walk_module(tree, module_id)
+        finally:
+            self._ex, self._st = {}, {}
+
+    def _walk_module(self, tree: ast.Module, module_id: str) -> None:
         facts = self.facts
         facts.scopes.append(("Module", module_id))
         scope = Scope(MODULE, "Module", module_id, "", 0, None)
