@@ -94,9 +94,11 @@ class CostModel:
     Measured on this project's machine (2 cores, the embedded database on the same cores,
     2026-11-22): a sequential run indexes about `bytes_per_second` of source; a pool of two
     spawned processes takes `startup["process"]` seconds before its first batch (each worker
-    imports the driver and loads the tokenizer), subinterpreters `startup["interpreter"]`
-    (3.14, 2026-12-02: 0.3-0.4 s against 0.8-0.9 s for processes, whole-run peak memory
-    409-413 MiB against 574-576 MiB on the 3.14 stdlib);
+    imports the driver and loads the tokenizer), subinterpreters `startup["interpreter"]`.
+    On 3.14 `auto` prefers subinterpreters to processes: in the reference bench (2026-12-02,
+    the 1,500-file corpus, 3 paired repeats, results/ and the README) they ran 1.22x
+    (0.99-1.50) sequential against 1.16x (0.68-1.96) for processes, started in 0.06 s against
+    0.31 s, and the process tree peaked at 389 MiB against 551 MiB;
     and parallel workers reach `efficiency` x min(workers, cores) times the sequential speed
     (the database shares the cores). Parallel is chosen when its estimate beats sequential's
     by `margin`.
@@ -156,8 +158,8 @@ def decide(
         mode, why = PROCESS, f"{facts.label} has the GIL: processes give parallelism"
         if facts.has_interpreter_pool:
             mode, why = INTERPRETER, (f"{facts.label} has the GIL and subinterpreters (each with its own GIL): "
-                                      "measured against processes on the stdlib, they start in half the time "
-                                      "and the run's memory is ~30% lower")
+                                      "measured against processes, as fast, a fifth of their start-up and "
+                                      "about 30% less peak memory")
     if n_bytes is None:
         return Decision(mode, workers, why)
     alone = costs.seconds(n_bytes, SEQUENTIAL, 1, facts.cpu_count)

@@ -45,7 +45,10 @@ def speedup(records: Sequence[Record], path: Path, *, cores: int, thresholds: di
                                         or r.mode != "sequential")]
     if not pairs or not corpora:
         return None
-    fig, axes = plt.subplots(len(corpora), 1, figsize=(10, 3.4 * len(corpora)), squeeze=False)
+    widest = max(len({k[0] for k in pairs if k[1] == c}) * len({k[3] for k in pairs if k[1] == c})
+                 for c, _ in corpora)
+    fig, axes = plt.subplots(len(corpora), 1, figsize=(max(10.0, 0.5 * widest + 3), 3.4 * len(corpora)),
+                             squeeze=False)
     handles: dict[str, Any] = {}
     for ax, (corpus, files) in zip(axes[:, 0], corpora, strict=True):
         cells = {k: v for k, v in pairs.items() if k[1] == corpus}
@@ -54,12 +57,13 @@ def speedup(records: Sequence[Record], path: Path, *, cores: int, thresholds: di
         width = 0.8 / max(1, len(modes))
         top = 1.0
         for i, interp in enumerate(interps):
-            for j, mode in enumerate(modes):
+            present = [m for m in modes if any(k[0] == interp and k[3] == m for k in cells)]  # no gaps
+            for j, mode in enumerate(present):
                 ps = [p for k, v in cells.items() if k[0] == interp and k[3] == mode for p in v]
                 iv, ceiling = stats.speedup(ps), stats.ceilings(ps, cores)
                 if iv is None:
                     continue
-                x = i + (j - (len(modes) - 1) / 2) * width
+                x = i + (j - (len(present) - 1) / 2) * width
                 chosen = {p.run.mode for p in ps}
                 name = mode if mode != "auto" or chosen == {"auto"} else f"auto ({'/'.join(sorted(chosen))})"
                 err = None if iv.n < 2 else [[iv.point - iv.low], [iv.high - iv.point]]
@@ -70,8 +74,8 @@ def speedup(records: Sequence[Record], path: Path, *, cores: int, thresholds: di
                     handles.setdefault("ceiling on this machine", c)
                     top = max(top, ceiling)
                 top = max(top, iv.high if iv.n > 1 and math.isfinite(iv.high) else iv.point)
-                label = f"{iv.point:.2f}x" + (f"\nceiling {ceiling:.2f}x" if ceiling else "")
-                ax.annotate(label, (x, iv.high if iv.n > 1 and math.isfinite(iv.high) else iv.point),
+                # the value only: the ceiling is the outline (its number is in the report's table)
+                ax.annotate(f"{iv.point:.2f}x", (x, iv.high if iv.n > 1 and math.isfinite(iv.high) else iv.point),
                             textcoords="offset points", xytext=(0, 3), ha="center", fontsize=7)
                 if name != mode:
                     ax.annotate(name.split(" ", 1)[1], (x, 0.05), ha="center", fontsize=6, rotation=90)
@@ -113,18 +117,20 @@ def auto_vs_sequential(records: Sequence[Record], path: Path, *, limit: float) -
         err = [[p[1].point - p[1].low if p[1].n > 1 else 0 for p in pts],
                [p[1].high - p[1].point if p[1].n > 1 else 0 for p in pts]]
         ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=interp)
-        for x, y, p in zip(xs, ys, pts, strict=True):
-            ax.annotate(p[2], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=6)
+    chosen: dict[int, set[str]] = defaultdict(set)  # what auto chose at each size, on any interpreter
+    for pts in series.values():
+        for files, _, mode in pts:
+            chosen[files].add(mode)
     ax.axhspan(0, limit, color="#c8e6c9", alpha=0.4, label=f"allowed (<= {limit:.2f})")
     ax.axhline(1.0, color="#555", linewidth=0.8)
     ax.set_xscale("log")
     sizes = sorted({p[0] for pts in series.values() for p in pts})
-    ax.set_xticks(sizes, [str(s) for s in sizes])
+    ax.set_xticks(sizes, [f"{s}\n" + "\n".join(sorted(chosen[s])) for s in sizes], fontsize=8)
     ax.minorticks_off()
     finite = [v for pts in series.values() for p in pts for v in (p[1].low, p[1].high) if p[1].n > 1
               and math.isfinite(v)] + [p[1].point for pts in series.values() for p in pts]
     ax.set_ylim(min(0.5, min(finite) * 0.95), max(1.6, max(finite) * 1.05))  # never clip an interval
-    ax.set_xlabel("files in the corpus (log scale); label: the executor auto chose")
+    ax.set_xlabel("files in the corpus (log scale), and the executor auto chose there")
     ax.set_ylabel("auto time / sequential time")
     ax.set_title("auto against sequential at every size (95% interval of paired repeats)", loc="left", fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
