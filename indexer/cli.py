@@ -322,9 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if words and not words[0].startswith("-") and words[0] not in commands:
         # The indexer knows nothing of who adds commands; it says where they come from.
-        hint = (f"; more commands come from plugins (entry point group {PLUGIN_GROUP!r}): the benchmark's "
-                "bench, report, corpus and accuracy are installed with codegraph's benchmarking "
-                "distribution (README, Install)")
+        hint = "" if _plugin_commands() else (
+            f"; more commands come from plugins (entry point group {PLUGIN_GROUP!r}): the benchmark's "
+            "bench, report, corpus and accuracy are installed with codegraph's benchmarking distribution "
+            "(README, Install)")
         print(f"codegraph: unknown command {words[0]!r}; installed commands: {', '.join(sorted(commands))}{hint}",
               file=sys.stderr)
         return EXIT_USAGE

@@ -90,8 +90,9 @@ class Solver:
     def release(self) -> None:
         """Drop the hooks: they hold the solver's own bound methods, a cycle that would leave its
         millions of sets to the cyclic GC (seconds of rescanning on the stdlib) instead of being
-        freed at once when the solver goes."""
+        freed at once when the solver goes. The solver cannot be used afterwards."""
         self.hooks.clear()
+        self.pts.clear()
 
     # -- variables and propagation --------------------------------------------------------------
     def new_vars(self, n: int) -> int:

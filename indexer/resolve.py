@@ -125,7 +125,11 @@ def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | N
     be written while resolution goes on; `Resolution.unstreamed` holds the rest. The edges, as
     a set, do not depend on `stream` nor on the order of the input."""
     with paused_gc():
-        return _resolve(sorted(modules, key=lambda m: m.module_id), stream)
+        solver = Solver()
+        try:
+            return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver)
+        finally:
+            solver.release()  # also when the stream's writer raised
 
 
 def _edge_order(e: Edge) -> tuple[str, str, str]:
@@ -143,9 +147,9 @@ def _take_found(solver: Solver, scopes: list[tuple[str, str]]) -> list[Edge]:
     return out
 
 
-def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None) -> Resolution:
+def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None, solver: Solver
+             ) -> Resolution:
     layout = Layout(modules)
-    solver = Solver()
     result = Resolution([])
     edges: set[Edge] = set()
 
@@ -305,7 +309,6 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.edges = sorted(edges, key=_edge_order)
     rest.update(e for e in result.edges if e.type in ("IMPORTS", "INHERITS"))
     result.unstreamed = [e for e in result.edges if e in rest] if stream is not None else list(result.edges)
-    solver.release()
     return result
 
 

@@ -92,9 +92,10 @@ class CostModel:
     """What `auto` expects a run to cost, to go parallel only where that pays (seed 000, 9.1).
 
     Measured on this project's machine (2 cores, the embedded database on the same cores,
-    2026-11-22): a sequential run indexes about `bytes_per_second` of source; a pool of two
-    spawned processes takes `startup["process"]` seconds before its first batch (each worker
-    imports the driver and loads the tokenizer), subinterpreters `startup["interpreter"]`.
+    2026-11-22): a sequential run indexes about `bytes_per_second` of source; `startup` is what
+    a pool costs before it pays off — starting (0.3 s for two spawned processes, 0.06 s for two
+    subinterpreters in the bench's start_workers phase) and its first batches' imports and
+    tokenizer loading — set from end-to-end runs.
     On 3.14 `auto` prefers subinterpreters to processes: in the reference bench (2026-12-02,
     the 1,500-file corpus, 3 paired repeats, results/ and the README) they ran 1.22x
     (0.99-1.50) sequential against 1.16x (0.68-1.96) for processes, started in 0.06 s against

@@ -190,6 +190,8 @@ class FlowWalker:
         """Walk a module once. Afterwards the dispatch tables are dropped: they hold this walker's
         bound methods, a cycle that would keep the walker and all it made (nodes, edges, facts)
         for the cyclic GC instead of freeing them by reference counting."""
+        if not self._st:
+            raise RuntimeError("a FlowWalker walks one module: make a new one")
         try:
             self._walk_module(tree, module_id)
         finally:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from indexer.config import Settings
 from indexer.gcpause import paused_gc
 from indexer.model import BatchResult, Counters, EdgeBatch, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
 from indexer.parse import parse_file
@@ -33,6 +32,7 @@ from indexer.parse import parse_file
 if TYPE_CHECKING:
     import neo4j
 
+    from indexer.config import Settings
     from indexer.embed import Embedder
     from indexer.store import GraphStore
 
@@ -134,6 +134,7 @@ class Worker:
         result = BatchResult(errors=list(batch.errors))
         parsed = batch.parsed
         if not parsed:
+            result.counters.parse_seconds += batch.seconds
             return result
         store = self.store.child()
         c = store.counters
@@ -165,6 +166,7 @@ class Worker:
                     f"writing {len(fresh)} files ({fresh[0].relpath} ...)",
                     lambda tx: replace(tx, changed), lambda tx: replace(tx, [p.relpath for p in fresh]))
         except DatabaseError as exc:
+            c.write_seconds += time.perf_counter() - started
             c.connection_failures += 1
             result.errors.extend(FileError(p.relpath, ErrorKind.WRITE, str(exc)) for p in parsed)
             result.counters = c

@@ -55,6 +55,9 @@ def test_a_real_codebase_gives_one_graph_in_every_mode(corpus: Any, index_run: A
     runs = [index_run(code, mode, workers) for mode, workers in modes()]
     done = [r for r in runs if isinstance(r, RunRecord)]
     assert len(done) == len(runs), [r for r in runs if not isinstance(r, RunRecord)]
+    for r in done:  # each mode ran as itself, to the end: no pool fell back to this process
+        assert r.exit_status == 0 and not any("pool broke" in w for w in r.warnings), (r.requested_mode, r.warnings)
+        assert r.requested_mode == "auto" or r.mode == r.requested_mode, (r.requested_mode, r.mode)
     digests = {r.requested_mode: r.graph.digest for r in done if r.graph}
     assert len(set(digests.values())) == 1, digests
     want = ast_counts(code.path)

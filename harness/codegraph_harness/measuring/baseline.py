@@ -74,7 +74,7 @@ def _parse_only(paths: Sequence[str]) -> int:
 # Parsing is timed in a fresh interpreter: in this process, after the graph was built, the
 # cyclic GC rescans millions of live objects during parsing (measured: 27.9 s instead of ~5 s).
 _CHILD = """
-import ast, json, multiprocessing, sys, time
+import json, multiprocessing, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from codegraph_harness.measuring.baseline import _parse_only
 paths, workers = json.load(sys.stdin)
@@ -96,7 +96,9 @@ def parse_floors(files: list[SourceFile], workers: int) -> tuple[float, float]:
     """Seconds to `ast.parse` the files on one core, and spread over `workers` processes,
     both measured in a fresh interpreter."""
     out = subprocess.run([sys.executable, "-c", _CHILD], input=json.dumps([[f.path for f in files], workers]),
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"timing ast.parse failed (exit {out.returncode}): {out.stderr[-2000:]}")
     one, par = json.loads(out.stdout)
     return float(one), float(par)
 
@@ -140,12 +142,16 @@ def index_seconds(db: GraphDB, root: str, mode: str, workers: int) -> tuple[floa
     with db.fresh() as target:
         env = child_env(target, {"INDEXING_MODE": mode, "MAX_WORKERS": str(workers), "EMBED_MODE": "none"})
         out = subprocess.run([sys.executable, "-m", "indexer", "index", root, "--json"], env=env,
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"codegraph index {root} --mode {mode} exited {out.returncode}: {out.stderr[-2000:]}")
     summary = json.loads(out.stdout)
     return float(summary["wall_time"]), f"{summary['mode']} x{summary['workers']}"
 
 
 def measure(db: GraphDB, root: str, workers: int = 2, rounds: int = 2) -> Baseline:
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
     files, _ = list_files(root)
     nodes, edges = graph_of(root)
     one, par = parse_floors(files, workers)

@@ -165,7 +165,8 @@ class Bench:
                 for mode, workers in rotated(cp.cells, r):
                     self.progress(f"[{self.label}] {code.name}: repeat {r + 1}/{cp.repeats} {mode} x{workers}")
                     record = self.one(code, mode, workers, r, digest=(code.name, mode, workers) not in self.digested)
-                    if isinstance(record, records.RunRecord) and record.graph is not None:
+                    # a run that exited non-zero left a partial graph: a later repeat is digested instead
+                    if isinstance(record, records.RunRecord) and record.graph is not None and record.exit_status == 0:
                         self.digested.add((code.name, mode, workers))
                     out.append(record)
         if plan.leak_corpus:

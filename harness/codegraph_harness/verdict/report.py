@@ -181,7 +181,8 @@ def _speed(records: Sequence[Record], cores: int, pngs: dict[str, Path | None]) 
                 "serial-phase accounting.", ""]
     if pngs.get("auto"):
         out += ["![auto against sequential](auto.png)", ""]
-    out += ["*start-up*: seconds until every worker had started (processes, subinterpreters, a Dask cluster); "
+    out += ["*start-up*: seconds until the pool answered a first task per worker (processes, subinterpreters, a "
+            "Dask cluster: their imports and initializers); "
             "*CPU*: the indexer's whole process tree (workers and cluster processes included) and the database "
             "server, medians.", "",
             "| interpreter | corpus | files | mode | workers | index seconds | speedup (95% interval) | ceiling "
@@ -228,7 +229,7 @@ def _phases(records: Sequence[Record], pngs: dict[str, Path | None]) -> list[str
                        f"{'-' if p.tree_cpu is None else f'{p.tree_cpu:.2f}'} | "
                        f"{'-' if p.server_cpu is None else f'{p.server_cpu:.2f}'} |")
     out += ["", "Inside the workers (worker-seconds, summed over the workers): parsing, counting tokens, "
-            "writing nodes, writing edges.", "",
+            "writing nodes (with the read of the stored fingerprints), writing edges.", "",
             "| interpreter | mode | parse | tokens | write nodes | write edges |", "|---|---|---|---|---|---|"]
     for r in picked:
         mode = r.requested_mode if r.requested_mode == r.mode else f"{r.requested_mode} ({r.mode})"
