@@ -95,14 +95,15 @@ class CostModel:
     2026-11-22): a sequential run indexes about `bytes_per_second` of source; `startup` is what
     a pool costs before it pays off — starting (0.3 s for two spawned processes, 0.06 s for two
     subinterpreters in the bench's start_workers phase) and its first batches' imports and
-    tokenizer loading — set from end-to-end runs.
-    On 3.14 `auto` prefers subinterpreters to processes: in the reference bench (2026-12-02,
-    the 1,500-file corpus, 3 paired repeats, results/ and the README) they ran 1.22x
-    (0.99-1.50) sequential against 1.16x (0.68-1.96) for processes, started in 0.06 s against
-    0.31 s, and the process tree peaked at 389 MiB against 551 MiB;
-    and parallel workers reach `efficiency` x min(workers, cores) times the sequential speed
-    (the database shares the cores). Parallel is chosen when its estimate beats sequential's
-    by `margin`.
+    tokenizer loading — set from end-to-end runs; parallel workers reach `efficiency` x
+    min(workers, cores) times the sequential speed (the database shares the cores). Parallel
+    is chosen when its estimate beats sequential's by `margin`.
+
+    On 3.14 `auto` prefers subinterpreters to processes: in the reference bench
+    (results/20261202T183932Z-bench, the 1,500-file corpus, 3 paired repeats) they ran 1.39x
+    (1.05-1.84) sequential against 1.44x (1.18-1.76) for processes — the same within the
+    intervals (an earlier bench that day: 1.22x against 1.16x) — started in 0.08 s against
+    0.32 s, and the process tree peaked at 384 MiB against 542 MiB.
     """
 
     bytes_per_second: float = 1_300_000.0
