@@ -146,6 +146,8 @@ def run_index(
     decision = runtime.decide(settings.mode, len(files), settings.max_workers,
                               parallel_enabled=settings.parallel_enabled, min_files=settings.min_files_for_parallel,
                               facts=at_start, n_bytes=sum(f.size for f in files))
+    if decision.mode == runtime.DASK:  # say now, before connecting, when the 'dask' extra is missing
+        import indexer.cluster  # noqa: F401  (raises ConfigError naming the extra)
     summary = Summary(root=str(root), mode=decision.mode, reason=decision.reason, workers=decision.workers,
                       pool_size=settings.effective_pool_size, files_total=len(files) + len(discovery_errors),
                       gil_enabled_at_start=at_start.gil_enabled, packstream=packstream_implementation(),

@@ -110,3 +110,14 @@ def test_ctrl_c_cancels_the_cluster_and_leaves_no_process(clean_graph: GraphDB) 
     _, alive = psutil.wait_procs(family, timeout=10)
     assert alive == [], f"left behind: {alive}"
     assert json.loads(out)["interrupted"] is True
+
+
+def test_without_the_dask_extra_the_mode_names_it_before_connecting(tmp_path) -> None:
+    """No database is reachable here (port 9): the missing extra is said first, exit 2."""
+    (tmp_path / "a.py").write_text("def f(): pass\n")
+    code = ("import sys; sys.modules['distributed'] = None; from indexer.cli import main; "
+            f"sys.exit(main(['index', {str(tmp_path)!r}, '--mode', 'dask', '--uri', 'bolt://127.0.0.1:9']))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "pip install 'codegraph[dask]'" in out.stderr and "Traceback" not in out.stderr
