@@ -181,9 +181,11 @@ def run_index(
                     _check_gil(summary, at_start, facts)
                     writer = EdgeWriter(team, written, settings.edge_batch)
                     try:
-                        with clock.phase("resolve"):  # with workers: edges are written as they are found
+                        with clock.phase("resolve"), gcpause.paused_gc():  # with workers: edges are
+                            # written as they are found
                             resolution = resolve(all_facts, writer.stream if team.mode != runtime.SEQUENTIAL
                                                  else None)
+                            gcpause.keep_out()  # the edges stay until written: no collection rescans them
                         summary.edges_resolved = dict(resolution.resolved)
                         summary.unresolved = dict(resolution.unresolved)
                         with clock.phase("edges"):

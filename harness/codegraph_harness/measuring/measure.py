@@ -106,6 +106,10 @@ def _measure(db: GraphDB, target: GraphDB, reach: GraphDB, spec: RunSpec) -> Run
         proc.kill()
         out, err = proc.communicate()
         timed_out = True
+    except BaseException:  # the bench itself was stopped (Ctrl+C, SIGTERM): leave no run behind
+        proc.kill()
+        proc.wait()
+        raise
     finally:
         samples = sampler.stop()
     wall = time.perf_counter() - started
