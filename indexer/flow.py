@@ -43,8 +43,8 @@ class Solver:
 
     def __init__(self) -> None:
         self.pts: list[set[int] | None] = []
-        self.succ: list[set[int] | None] = []
-        self.hooks: list[list[Hook] | None] = []
+        self.succ: list[int | set[int] | None] = []  # successors: one as an int, more as a set
+        self.hooks: list[Hook | list[Hook] | None] = []  # one as the pair, more as a list
         self.delta: list[set[int] | None] = []
         self.work: list[int] = []
         self.saturated = 0  # variables that reached CAP
@@ -141,7 +141,11 @@ class Solver:
             return
         s = self.succ[src]
         if s is None:
-            self.succ[src] = {dst}
+            self.succ[src] = dst  # one successor as the int itself: most have one, and a set is 216 bytes
+        elif isinstance(s, int):
+            if s == dst:
+                return
+            self.succ[src] = {s, dst}
         elif dst in s:
             return
         else:
@@ -155,7 +159,9 @@ class Solver:
         """Call fn(arg, values) with every value v holds, now and as they come."""
         h = self.hooks[v]
         if h is None:
-            self.hooks[v] = [(fn, arg)]
+            self.hooks[v] = (fn, arg)  # one hook: the pair itself, not a list of one
+        elif isinstance(h, tuple):
+            self.hooks[v] = [h, (fn, arg)]
         else:
             h.append((fn, arg))
         p = self.pts[v]
@@ -182,8 +188,8 @@ class Solver:
                 continue
             delta[v] = None
             s = succ[v]
-            if s:
-                for t in s:  # `add(t, d)`, its common case inlined (the solver's hottest loop)
+            if s is not None:
+                for t in (s,) if isinstance(s, int) else s:  # `add(t, d)`, its common case inlined (hot)
                     p = pts[t]
                     if p is None:
                         add(t, d)
@@ -202,10 +208,13 @@ class Solver:
                     else:
                         dt |= new
             h = hooks[v]
-            if h:
-                for i in range(len(h)):
-                    fn, arg = h[i]
-                    fn(arg, d)
+            if h is not None:
+                if isinstance(h, tuple):
+                    h[0](h[1], d)
+                else:
+                    for i in range(len(h)):  # (hooks added meanwhile got their values when added)
+                        fn, arg = h[i]
+                        fn(arg, d)
 
     # -- the class hierarchy --------------------------------------------------------------------
     def bases(self, c: int) -> list[int]:
