@@ -100,10 +100,10 @@ class CostModel:
     is chosen when its estimate beats sequential's by `margin`.
 
     On 3.14 `auto` prefers subinterpreters to processes: in the reference bench
-    (results/20261202T183932Z-bench, the 1,500-file corpus, 3 paired repeats) they ran 1.39x
-    (1.05-1.84) sequential against 1.44x (1.18-1.76) for processes — the same within the
-    intervals (an earlier bench that day: 1.22x against 1.16x) — started in 0.08 s against
-    0.32 s, and the process tree peaked at 384 MiB against 542 MiB.
+    (results/20261202T200539Z-bench, the 1,500-file corpus, 3 paired repeats) they ran 1.11x
+    (0.95-1.29) sequential against 1.25x (0.85-1.83) for processes — the same within the
+    intervals, as in two earlier benches that day (1.22x/1.39x against 1.16x/1.44x) — started
+    in 0.09 s against 0.30 s, and the process tree peaked at 336 MiB against 500 MiB.
     """
 
     bytes_per_second: float = 1_300_000.0
