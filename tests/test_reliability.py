@@ -101,7 +101,7 @@ def test_unreadable_file_is_a_typed_error(clean_graph: GraphDB) -> None:
         cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
         if IS_ROOT:  # root reads everything: run the indexer as nobody, as a user would be
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-            probe = subprocess.run([*cmd[:5], sys.executable, "-c", "import indexer"], capture_output=True, text=True)
+            probe = subprocess.run([*cmd[:4], sys.executable, "-c", "import indexer"], capture_output=True, text=True)
             if probe.returncode:  # e.g. a checkout under a 0700 folder (mktemp -d)
                 pytest.skip(f"user nobody cannot import this checkout's indexer: {probe.stderr.strip()[-200:]}")
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **clean_graph.env(),
