@@ -92,7 +92,6 @@ class Solver:
         millions of sets to the cyclic GC (seconds of rescanning on the stdlib) instead of being
         freed at once when the solver goes. The solver cannot be used afterwards."""
         self.hooks.clear()
-        self.pts.clear()
 
     # -- variables and propagation --------------------------------------------------------------
     def new_vars(self, n: int) -> int:

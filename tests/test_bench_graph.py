@@ -4,11 +4,8 @@ the stdlib and Django in every mode take minutes)."""
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import sys
-import warnings
-from collections import Counter
 from typing import Any
 
 import pytest
@@ -17,23 +14,7 @@ from codegraph_harness.corpus import Corpus, CorpusError
 from codegraph_harness.records import RunRecord
 from indexer import list_files
 
-LABELS = {ast.ClassDef: "Class", ast.FunctionDef: "Function", ast.AsyncFunctionDef: "Function",
-          ast.Lambda: "Lambda"}
-
-
-def ast_counts(root: str) -> Counter[str]:
-    """Classes, functions (methods included) and lambdas in every file that parses."""
-    files, _ = list_files(root)
-    counts: Counter[str] = Counter()
-    for f in files:
-        try:
-            with open(f.path, "rb") as fh, warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # invalid escape sequences in the code read
-                tree = ast.parse(fh.read())
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        counts.update(LABELS[type(n)] for n in ast.walk(tree) if type(n) in LABELS)
-    return counts
+from .graphs import ast_counts
 
 
 def modes() -> list[tuple[str, int]]:
@@ -60,7 +41,8 @@ def test_a_real_codebase_gives_one_graph_in_every_mode(corpus: Any, index_run: A
         assert r.requested_mode == "auto" or r.mode == r.requested_mode, (r.requested_mode, r.mode)
     digests = {r.requested_mode: r.graph.digest for r in done if r.graph}
     assert len(set(digests.values())) == 1, digests
-    want = ast_counts(code.path)
+    files, _ = list_files(code.path)
+    want = ast_counts(f.path for f in files)
     got = done[0].graph.nodes if done[0].graph else {}
     assert {k: got.get(k, 0) for k in want} == dict(want)
     print(f"{name}: {code.files} files, one digest in {', '.join(digests)}; {dict(want)}")

@@ -161,10 +161,11 @@ def test_module_names_and_dotted() -> None:
 
 @pytest.mark.parametrize("package", ["email", "asyncio", "json", "unittest"])
 def test_class_and_function_counts_equal_a_plain_ast_walk(package: str) -> None:
-    import ast
     import sysconfig
 
     from indexer.pipeline import parse_and_resolve
+
+    from .graphs import ast_counts
 
     root = Path(sysconfig.get_paths()["stdlib"]) / package
     parsed, errors, _ = parse_and_resolve(str(root))
@@ -174,13 +175,5 @@ def test_class_and_function_counts_equal_a_plain_ast_walk(package: str) -> None:
         for n in p.nodes:
             if n.label in got:
                 got[n.label] += 1
-    want = {"Class": 0, "Function": 0, "Lambda": 0}
-    for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.ClassDef):
-                want["Class"] += 1
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                want["Function"] += 1
-            elif isinstance(node, ast.Lambda):
-                want["Lambda"] += 1
+    want = dict(ast_counts(sorted(root.rglob("*.py"))))
     assert got == want
