@@ -232,10 +232,16 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         solver.module_value(i)
     solver.run()
 
+    def tick() -> None:
+        if stream is not None:
+            stream(_take_found(solver, scopes))  # (maybe nothing new: the writer may be waiting for work)
+
     sites = 0
     call_count = 0
     decorated: list[tuple[int, int]] = []
-    for i, facts in enumerate(modules):
+    for i, facts in enumerate(modules):  # (calls whose callee is known already resolve here: most do)
+        if stream is not None:
+            tick()
         off = offsets[i]
         cbase = class_base[i]
         fbase = function_base[i]
@@ -276,10 +282,6 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
 
     # 4. solve (handing what is found to `stream` as it goes); then decorators that gave
     #    nothing keep the function they decorate
-    def tick() -> None:
-        if stream is not None:
-            stream(_take_found(solver, scopes))  # (maybe nothing new: the writer may be waiting for work)
-
     solver.run(tick if stream is not None else None, STREAM_EVERY)
     pts = solver.pts
     kept = [(dst, src) for dst, src in decorated if not pts[dst]]

@@ -60,6 +60,24 @@ def test_writes_are_idempotent_and_count_dangling_edges(clean_graph: GraphDB) ->
 
 
 @pytest.mark.graphdb
+def test_edges_fanning_in_and_out_are_written_once_each(clean_graph: GraphDB) -> None:
+    names = ["f", "g", "h"]
+    nodes = [NodeRecord("Module", "m.py", {"id": "m.py", "path": "m.py"})] + \
+        [NodeRecord("Function", f"m.py::{n}", {"id": f"m.py::{n}", "path": "m.py"}) for n in names]
+    defines = [Edge("DEFINES", "Module", "m.py", "Function", f"m.py::{n}") for n in names]  # keyed by source
+    calls = [Edge("CALLS", "Function", f"m.py::{n}", "Function", "m.py::h") for n in names]  # keyed by target
+    count = "MATCH (:Module)-[d:DEFINES]->() WITH count(d) AS d MATCH ()-[c:CALLS]->(h) RETURN d, count(c) AS c, " \
+            "collect(DISTINCT h.id) AS h"
+    with clean_graph.store() as store:
+        store.ensure_schema(store.verify(), None)
+        store.write("nodes", lambda tx: write.tx_write_nodes(tx, nodes, create=True))
+        assert store.write("edges", lambda tx: write.tx_write_edges(tx, defines + calls, create=True)) == 6
+        assert store.read(count) == [{"d": 3, "c": 3, "h": ["m.py::h"]}]
+        assert store.write("again", lambda tx: write.tx_write_edges(tx, defines + calls)) == 6  # MERGE: no new ones
+        assert store.read(count) == [{"d": 3, "c": 3, "h": ["m.py::h"]}]
+
+
+@pytest.mark.graphdb
 def test_children_share_the_driver_and_count_apart(clean_graph: GraphDB) -> None:
     with clean_graph.store() as parent:
         children = [parent.child() for _ in range(3)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import write
+from indexer.model import Edge
 
 
 def test_schema_is_per_flavour() -> None:
@@ -20,3 +21,15 @@ def test_labels_and_types_are_checked() -> None:
     with pytest.raises(ValueError, match="unknown relationship type"):
         write.check_type("CALLS]->() //")
     assert write.check_label("Class") == "Class" and write.check_type("CALLS") == "CALLS"
+
+
+def test_edge_rows_look_up_the_shared_endpoint_once() -> None:
+    fan_out = [Edge("DEFINES", "Module", "m.py", "Function", f"m.py::{n}") for n in "fgh"]
+    by_source, rows = write.edge_rows(fan_out)
+    assert by_source and rows == [{"k": "m.py", "o": ["m.py::f", "m.py::g", "m.py::h"]}]
+    fan_in = [Edge("CALLS", "Function", f"m.py::{n}", "Function", "m.py::h") for n in "fg"]
+    by_source, rows = write.edge_rows(fan_in)
+    assert not by_source and rows == [{"k": "m.py::h", "o": ["m.py::f", "m.py::g"]}]
+    # as many sources as targets: by source, every edge kept once
+    pairs = [Edge("CALLS", "Function", "a", "Function", "b"), Edge("CALLS", "Function", "b", "Function", "a")]
+    assert write.edge_rows(pairs) == (True, [{"k": "a", "o": ["b"]}, {"k": "b", "o": ["a"]}])
