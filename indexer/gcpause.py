@@ -6,14 +6,23 @@ what they allocate is freed by reference counting. Measured on the stdlib (3.11)
 44 s -> 22 s (paused per file) -> 18 s (GC off), resolution 33 s -> 12.5 s with the collector
 paused. The facts a run accumulates for resolution hold no cycles: `keep_out` moves them out
 of the collector's sight (`gc.freeze`) so later collections do not rescan them, and `thaw`
-gives everything back at the end of the run. Stdlib only.
+gives everything back at the end of the run. Freeing what resolution built (a million sets)
+took about 0.45 s of the main thread on the stdlib: `free_in_background` does it in a thread,
+a slice at a time, while the main thread goes on (writing the edges mostly waits on the
+server). Stdlib only.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+#: Items a list loses at a time while being freed in the background (one slice holds the GIL
+#: for a few milliseconds, so the other threads keep running).
+SLICE = 20_000
 
 
 @contextmanager
@@ -36,3 +45,20 @@ def keep_out() -> None:
 def thaw() -> None:
     """Undo `keep_out`: what it kept out is collectable again (at the end of a run)."""
     gc.unfreeze()
+
+
+def free_in_background(parts: list[Any]) -> threading.Thread:
+    """Drop `parts` (the only references to large, acyclic structures) in a daemon thread, long
+    lists a slice at a time. The caller must keep no other reference to them."""
+    thread = threading.Thread(target=_free, args=(parts,), name="codegraph-free", daemon=True)
+    thread.start()
+    return thread
+
+
+def _free(parts: list[Any]) -> None:
+    while parts:
+        part = parts.pop()
+        if type(part) is list:
+            while part:
+                del part[-SLICE:]
+        del part

@@ -189,7 +189,7 @@ def run_index(
                         summary.edges_resolved = dict(resolution.resolved)
                         summary.unresolved = dict(resolution.unresolved)
                         with clock.phase("edges"):
-                            writer.finish(resolution.unstreamed)
+                            writer.finish(resolution.edges)
                     finally:
                         summary.counters.merge(writer.counters)
                     _warn_dangling(summary)

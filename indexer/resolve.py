@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexer.flow import CLASS, CONT, FUNC, MODULE, SELF, Solver
-from indexer.gcpause import paused_gc
+from indexer.gcpause import free_in_background, paused_gc
 from indexer.model import CLASSMETHOD, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
 #: How often (solver steps) resolution hands what it found to `stream`.
@@ -25,10 +25,9 @@ STREAM_EVERY = 20_000
 
 @dataclass
 class Resolution:
-    edges: list[Edge]  # every edge, sorted
+    edges: list[Edge]  # every edge (with `stream`: those not handed to it), sorted
     resolved: Counter[str] = field(default_factory=Counter)
     unresolved: Counter[str] = field(default_factory=Counter)
-    unstreamed: list[Edge] = field(default_factory=list)  # the edges never handed to `stream`, sorted
 
 
 class Layout:
@@ -121,15 +120,15 @@ def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | N
     """Every module's facts solved together (with the cyclic GC paused: `indexer.gcpause`).
 
     With `stream`, the CALLS and INSTANTIATES edges found while the solver runs are handed to
-    it as they are found (a found edge is final: the solver only ever adds), so that they can
-    be written while resolution goes on; `Resolution.unstreamed` holds the rest. The edges, as
-    a set, do not depend on `stream` nor on the order of the input."""
+    it as they are found (a found edge is final: the solver only ever adds), each once, so that
+    they can be written while resolution goes on; `Resolution.edges` holds the rest. The edges,
+    as a set, do not depend on `stream` nor on the order of the input."""
     with paused_gc():
         solver = Solver()
         try:
             return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver)
         finally:
-            solver.release()  # also when the stream's writer raised
+            free_in_background(solver.release())  # also when the stream's writer raised
 
 
 def _edge_order(e: Edge) -> tuple[str, str, str]:
@@ -290,14 +289,11 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
             solver.edge(src, dst)
         solver.run()
 
-    # 5. edges
-    rest: set[Edge] = set(_take_found(solver, scopes))
-    functions, class_ids = solver.functions, solver.class_ids
-    edges.update(Edge("CALLS", scopes[scope][0], scopes[scope][1], functions[f].label, functions[f].id)
-                 for scope, f in solver.call_edges)
-    edges.update(Edge("INSTANTIATES", scopes[scope][0], scopes[scope][1], "Class", class_ids[c])
-                 for scope, c in solver.instantiations)
-    for c, class_id in enumerate(solver.class_ids):
+    # 5. edges: the calls and instantiations found since the last hand-over (every one without
+    #    `stream`: each is found once), IMPORTS and INHERITS
+    edges.update(_take_found(solver, scopes))
+    class_ids = solver.class_ids
+    for c, class_id in enumerate(class_ids):
         found = solver.bases(c)
         result.resolved["bases"] += len(found)
         known = sum(1 for var in solver.c_bases[c] if var >= 0 and any(
@@ -309,8 +305,6 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.unresolved["calls"] = call_count - len(solver.resolved_sites)
     result.resolved["instantiations"] = len(solver.instantiations)
     result.edges = sorted(edges, key=_edge_order)
-    rest.update(e for e in result.edges if e.type in ("IMPORTS", "INHERITS"))
-    result.unstreamed = [e for e in result.edges if e in rest] if stream is not None else list(result.edges)
     return result
 
 

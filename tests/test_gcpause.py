@@ -32,3 +32,19 @@ def test_keep_out_then_thaw() -> None:
     finally:
         gcpause.thaw()
     assert gc.get_freeze_count() == 0
+
+
+def test_free_in_background_drops_every_part_in_its_thread() -> None:
+    import threading
+
+    freed_in: list[str] = []
+
+    class Big:
+        def __del__(self) -> None:
+            freed_in.append(threading.current_thread().name)
+
+    count = gcpause.SLICE * 2 + 7
+    thread = gcpause.free_in_background([[Big() for _ in range(count)], {"k": Big()}])  # no other reference
+    thread.join(10)
+    assert not thread.is_alive()
+    assert len(freed_in) == count + 1 and set(freed_in) == {"codegraph-free"}

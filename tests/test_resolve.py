@@ -78,3 +78,18 @@ def test_src_layout_and_namespace_packages(tmp_path: Path) -> None:
         result, "IMPORTS")
     assert {("tests/test_cart.py::test", "src/shop/cart.py::total"),
             ("tests/test_cart.py::test", "src/ns/part.py::piece")} <= edges(result, "CALLS")
+
+
+def test_streamed_edges_are_handed_over_once_and_the_rest_returned(tmp_path: Path, monkeypatch) -> None:
+    import indexer.resolve
+
+    files = {f"p/m{i}.py": f"from p.m{(i + 1) % 6} import f{(i + 1) % 6}\nclass K{i}:\n    def run(self):\n"
+                           f"        return f{(i + 1) % 6}()\ndef f{i}():\n    return K{i}().run()\n" for i in range(6)}
+    facts = facts_of(tmp_path, files)
+    whole = resolve(facts).edges
+    monkeypatch.setattr(indexer.resolve, "STREAM_EVERY", 1)  # hand over after every solver step
+    handed: list = []
+    rest = resolve(facts, handed.extend).edges
+    assert handed and rest  # calls were streamed; IMPORTS (at least) come back
+    assert len(handed) + len(rest) == len(whole) and set(handed) | set(rest) == set(whole)
+    assert {e.type for e in handed} <= {"CALLS", "INSTANTIATES"} and rest == sorted(rest)
