@@ -107,7 +107,12 @@ class Solver:
         return base
 
     def new_var(self) -> int:
-        return self.new_vars(1)
+        v = len(self.pts)
+        self.pts.append(None)
+        self.succ.append(None)
+        self.hooks.append(None)
+        self.delta.append(None)
+        return v
 
     def add(self, v: int, values: Iterable[int]) -> None:
         p = self.pts[v]

@@ -175,7 +175,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         for cls in facts.classes:
             solver.class_ids.append(cls.id)
             solver.c_attrs.append({n: (v + off if v >= 0 else -1) for n, v in cls.attrs.items()})
-            solver.c_bases.append(tuple(v + off if v >= 0 else -1 for v in cls.bases))
+            solver.c_bases.append(tuple([v + off if v >= 0 else -1 for v in cls.bases]))
         function_base.append(len(solver.functions))
         for fn in facts.functions:
             solver.functions.append(FunctionFacts(
@@ -263,8 +263,8 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         on_call = solver.on_call
         for dst, callee, scope, args, keywords in facts.calls:
             hook(callee + off, on_call, (dst + off if dst >= 0 else -1, scope + sbase,
-                                         tuple(a + off if a >= 0 else -1 for a in args),
-                                         tuple((n, a + off) for n, a in keywords), sites))
+                                         tuple([a + off if a >= 0 else -1 for a in args]) if args else (),
+                                         tuple([(n, a + off) for n, a in keywords]) if keywords else (), sites))
             sites += 1
         call_count += len(facts.calls) + facts.unknown_calls
         on_protocol = solver.on_protocol
