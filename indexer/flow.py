@@ -82,7 +82,7 @@ class Solver:
         # results
         self.call_edges: set[tuple[int, int]] = set()  # (scope, function)
         self.instantiations: set[tuple[int, int]] = set()  # (scope, class)
-        # what was found since `take_new` last ran (results only ever grow: found is final)
+        # what was found since `resolve` last took it (results only ever grow: found is final)
         self.new_calls: list[tuple[int, int]] = []
         self.new_instantiations: list[tuple[int, int]] = []
         self.resolved_sites: set[int] = set()

@@ -1,6 +1,7 @@
 """Turn the facts of all parsed modules into IMPORTS, INHERITS, CALLS and INSTANTIATES edges.
 
-Runs once, single-threaded, after every worker has finished. `Layout` finds which dotted
+Runs once, in this process, after every worker has finished (what it finds is handed to the
+edge writers as it goes, and the solver is freed by a helper thread: `indexer.gcpause`). `Layout` finds which dotted
 names each file can be imported as (package roots: the top of the codebase, `src/` layouts,
 directories of scripts and namespace packages, i.e. directories without `__init__.py`);
 imports are resolved against it, then the flow facts of every module are solved together

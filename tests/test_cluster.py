@@ -42,6 +42,14 @@ def wait_until_writing(db: GraphDB, timeout: float = 120) -> None:
     raise AssertionError(f"nothing was written in {timeout:.0f}s")
 
 
+def failures(out: str) -> str:
+    """The errors a run's JSON summary lists (stderr's tail may not reach them)."""
+    try:
+        return json.dumps(json.loads(out).get("errors", [])[:5], indent=1)
+    except ValueError:
+        return "(no summary)"
+
+
 def dask_workers(parent: psutil.Process) -> list[psutil.Process]:
     """The LocalCluster's worker processes: spawned children (its nannies live in the parent)."""
     out = []
@@ -86,7 +94,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(clean_graph: Graph
     assert victims, "no dask worker process found"
     victims[0].send_signal(signal.SIGKILL)
     out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err[-2000:]
+    assert proc.returncode == 0, f"{failures(out)}\n{err[-2000:]}"
     assert json.loads(out)["files_failed"] == 0
     assert digest(clean_graph) == large_reference  # rescheduled tasks wrote nothing twice
 
