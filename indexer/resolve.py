@@ -1,9 +1,10 @@
 """Turn the facts of all parsed modules into IMPORTS, INHERITS, CALLS and INSTANTIATES edges.
 
 Runs once, in this process, after every worker has finished (what it finds is handed to the
-edge writers as it goes, and the solver is freed by a helper thread: `indexer.gcpause`). `Layout` finds which dotted
-names each file can be imported as (package roots: the top of the codebase, `src/` layouts,
-directories of scripts and namespace packages, i.e. directories without `__init__.py`);
+edge writers as it goes, and the solver is freed by a helper thread: `indexer.gcpause`).
+`Layout` finds which dotted names each file can be imported as (package roots: the top of the
+codebase, `src/` layouts, directories of scripts and namespace packages, i.e. directories
+without `__init__.py`);
 imports are resolved against it, then the flow facts of every module are solved together
 (`indexer.flow`). Only references that lead to an entity of the indexed codebase become
 edges; everything else (builtins, third-party code, dynamic attributes) is counted as
@@ -232,15 +233,16 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         solver.module_value(i)
     solver.run()
 
-    def tick() -> None:
-        if stream is not None:
-            stream(_take_found(solver, scopes))  # (maybe nothing new: the writer may be waiting for work)
+    hand_over = stream or (lambda found: None)
+
+    def tick() -> None:  # (maybe nothing new: the writer may be waiting for work)
+        hand_over(_take_found(solver, scopes))
 
     sites = 0
     call_count = 0
     decorated: list[tuple[int, int]] = []
     for i, facts in enumerate(modules):  # (calls whose callee is known already resolve here: most do)
-        if stream is not None:
+        if stream is not None:  # (without one, the final step takes all: nothing to build twice)
             tick()
         off = offsets[i]
         cbase = class_base[i]
