@@ -118,8 +118,13 @@ class Layout:
         return self.find(ref.module, importer)
 
 
-def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None = None) -> Resolution:
+def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None = None, *,
+            consume: bool = False) -> Resolution:
     """Every module's facts solved together (with the cyclic GC paused: `indexer.gcpause`).
+
+    With `consume`, each module's constraints are emptied once the solver holds them (only
+    the module's name and id are left), so that the facts and the solver are not in memory
+    together: on the stdlib the facts are about 200 MiB.
 
     With `stream`, the CALLS and INSTANTIATES edges found while the solver runs are handed to
     it as they are found (a found edge is final: the solver only ever adds), each once, so that
@@ -128,7 +133,7 @@ def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | N
     with paused_gc():
         solver = Solver()
         try:
-            return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver)
+            return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver, consume)
         finally:
             free_in_background(solver.release())  # also when the stream's writer raised
 
@@ -148,8 +153,8 @@ def _take_found(solver: Solver, scopes: list[tuple[str, str]]) -> list[Edge]:
     return out
 
 
-def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None, solver: Solver
-             ) -> Resolution:
+def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None, solver: Solver,
+             consume: bool = False) -> Resolution:
     layout = Layout(modules)
     result = Resolution([])
     edges: set[Edge] = set()
@@ -281,6 +286,8 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
             fn = solver.functions[f]
             if fn.owner >= 0 and fn.npos and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
                 add(fn.first, ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
+        if consume:
+            _empty(facts)
 
     # 4. solve (handing what is found to `stream` as it goes); then decorators that gave
     #    nothing keep the function they decorate
@@ -309,6 +316,14 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.resolved["instantiations"] = len(solver.instantiations)
     result.edges = sorted(edges, key=_edge_order)
     return result
+
+
+def _empty(facts: ModuleFacts) -> None:
+    """Drop a module's constraints: the caller may still hold the object."""
+    for name in ("imports", "scopes", "functions", "classes", "objects", "bound", "copies", "loads", "stores",
+                 "subloads", "substores", "containers", "calls", "protocols", "supers", "decorated"):
+        setattr(facts, name, [])
+    facts.names, facts.free, facts.exports = {}, {}, None
 
 
 def _bind_import(solver: Solver, layout: Layout, importer: int, facts: ModuleFacts, ref: ImportRef,

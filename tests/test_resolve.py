@@ -93,3 +93,14 @@ def test_streamed_edges_are_handed_over_once_and_the_rest_returned(tmp_path: Pat
     assert handed and rest  # calls were streamed; IMPORTS (at least) come back
     assert len(handed) + len(rest) == len(whole) and set(handed) | set(rest) == set(whole)
     assert {e.type for e in handed} <= {"CALLS", "INSTANTIATES"} and rest == sorted(rest)
+
+
+def test_consumed_facts_give_the_same_edges_and_are_emptied(tmp_path: Path) -> None:
+    files = {"p/a.py": "from p.b import B\nclass A(B):\n    def run(self):\n        return self.go()\n",
+             "p/b.py": "class B:\n    def go(self):\n        return helper()\ndef helper():\n    return B()\n"}
+    whole = resolve(facts_of(tmp_path, files)).edges
+    facts = facts_of(tmp_path, files)
+    assert resolve(facts, consume=True).edges == whole
+    assert len(whole) >= 4  # IMPORTS, INHERITS, and calls through self and to helper
+    for module in facts:  # only the module's identity is left
+        assert module.module_id and not (module.calls or module.functions or module.loads or module.names)
