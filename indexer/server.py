@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -29,6 +30,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 DATABASE = "graph"
+#: Options for the server's JVM besides the heap (CODEGRAPH_ARCADEDB_JAVA_OPTS replaces them). The
+#: throughput collector: on 2 cores it took 10-20% less server CPU than the default G1 (see README).
+DEFAULT_JAVA_OPTIONS = "-XX:+UseParallelGC"
 LABELS_AND_TYPES = (("VERTEX", "Module"), ("VERTEX", "Class"), ("VERTEX", "Function"),
                     ("EDGE", "DEFINES"), ("EDGE", "IMPORTS"), ("EDGE", "INHERITS"), ("EDGE", "CALLS"))
 
@@ -113,6 +117,7 @@ class EmbeddedServer:
         self.data_dir = Path(data_dir).resolve()
         self.password = password or secrets.token_urlsafe(24)
         self.heap = heap or os.environ.get("CODEGRAPH_ARCADEDB_HEAP", "2g")
+        self.java_options = shlex.split(os.environ.get("CODEGRAPH_ARCADEDB_JAVA_OPTS", DEFAULT_JAVA_OPTIONS))
         self.persistent = persistent
         self.buckets = buckets or default_buckets()
         self.process: subprocess.Popen[bytes] | None = None
@@ -125,7 +130,7 @@ class EmbeddedServer:
     def command(self, bolt_port: int, http_port: int) -> list[str]:
         home = arcadedb_home()
         return [
-            java_binary(home), f"-Xmx{self.heap}", "-cp", str(home / "jars") + os.sep + "*",
+            java_binary(home), f"-Xmx{self.heap}", *self.java_options, "-cp", str(home / "jars") + os.sep + "*",
             f"-Darcadedb.server.rootPath={self.data_dir}",
             f"-Darcadedb.server.databaseDirectory={self.data_dir / 'databases'}",
             f"-Darcadedb.server.rootPassword={self.password}",

@@ -22,7 +22,16 @@ def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Pa
         assert handle.uri.startswith("bolt://127.0.0.1:")
         log = (tmp_path / "a" / "server.log").read_text()
         assert "Listening for incoming BOLT connections on /127.0.0.1" in log
+        assert "-XX:+UseParallelGC" in psutil.Process(handle.pid).cmdline()  # the default collector
     assert not pid_alive(handle.pid)
+
+
+@needs_embedded
+def test_java_options_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEGRAPH_ARCADEDB_JAVA_OPTS", "-XX:+UseSerialGC -Xss2m")
+    command = EmbeddedServer(tmp_path).command(7687, 2480)
+    assert "-XX:+UseSerialGC" in command and "-Xss2m" in command and "-XX:+UseParallelGC" not in command
+    assert command.index("-Xss2m") < command.index("-cp")  # JVM options, not arguments of the server
 
 
 def test_wrong_home_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
