@@ -88,7 +88,7 @@ class Solver:
         self.resolved_sites: set[int] = set()
 
     def release(self) -> list[Any]:
-        """Everything the solver holds, which it lets go of: for `gcpause.free_in_background`.
+        """Everything the solver holds, which it lets go of: for `gcpause.paused_gc`'s `dispose`.
         (Its hooks hold its own bound methods: left in place, that cycle would leave millions of
         sets to the cyclic GC, seconds of rescanning on the stdlib.) The solver cannot be used
         afterwards."""

@@ -31,13 +31,26 @@ BIASED_REFCOUNT = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """No automatic collections inside; the previous state is restored after."""
+def paused_gc(dispose: list[Any] | None = None) -> Iterator[None]:
+    """No automatic collections inside; the previous state is restored after.
+
+    `dispose`: a list the body fills with large structures it lets go of, freed on the way out.
+    When the caller keeps the collector paused (an indexing run), a helper thread frees them
+    (`free_in_background`); when the collector resumes here, they are freed first, in place: its
+    first collection would otherwise rescan what the helper has not freed yet (1.4 s after the
+    stdlib's resolution, where freeing in place takes about 0.45 s)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if dispose:
+            parts = dispose[:]
+            dispose.clear()
+            if enabled:
+                _free(parts)
+            else:
+                free_in_background(parts)
         if enabled:
             gc.enable()
 

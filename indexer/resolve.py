@@ -1,7 +1,8 @@
 """Turn the facts of all parsed modules into IMPORTS, INHERITS, CALLS and INSTANTIATES edges.
 
 Runs once, in this process, after every worker has finished (what it finds is handed to the
-edge writers as it goes, and the solver is freed by a helper thread: `indexer.gcpause`).
+edge writers as it goes; the solver is freed by a helper thread when the caller keeps the
+collector paused, as a run does: `indexer.gcpause`).
 `Layout` finds which dotted names each file can be imported as (package roots: the top of the
 codebase, `src/` layouts, directories of scripts and namespace packages, i.e. directories
 without `__init__.py`);
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexer.flow import CLASS, CONT, FUNC, MODULE, SELF, Solver
-from indexer.gcpause import free_in_background, paused_gc
+from indexer.gcpause import paused_gc
 from indexer.model import CLASSMETHOD, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
 #: How often (solver steps) resolution hands what it found to `stream`.
@@ -130,12 +131,13 @@ def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | N
     it as they are found (a found edge is final: the solver only ever adds), each once, so that
     they can be written while resolution goes on; `Resolution.edges` holds the rest. The edges,
     as a set, do not depend on `stream` nor on the order of the input."""
-    with paused_gc():
+    solved: list[object] = []
+    with paused_gc(solved):
         solver = Solver()
         try:
             return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver, consume)
         finally:
-            free_in_background(solver.release())  # also when the stream's writer raised
+            solved.extend(solver.release())  # also when the stream's writer raised
 
 
 def _edge_order(e: Edge) -> tuple[str, str, str]:

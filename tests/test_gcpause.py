@@ -27,6 +27,38 @@ def test_paused_gc_restores_the_previous_state() -> None:
         gc.enable()
 
 
+def test_disposed_parts_are_freed_before_the_collector_resumes() -> None:
+    freed_in: list[str] = []
+    dispose: list[object] = []
+    with gcpause.paused_gc(dispose):
+        dispose.append([_Recorder(freed_in) for _ in range(5)])
+    assert freed_in == ["MainThread"] * 5 and not dispose  # here, before the collector came back
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(gcpause.BIASED_REFCOUNT, reason="free-threaded build: objects are freed by the thread that "
+                                                   "made them, so the free happens in place")
+def test_disposed_parts_go_to_a_helper_thread_while_the_caller_keeps_the_collector_paused() -> None:
+    freed_in: list[str] = []
+    with gcpause.paused_gc():
+        with gcpause.paused_gc(dispose := [[_Recorder(freed_in) for _ in range(5)]]):
+            pass
+        helpers = [t for t in threading.enumerate() if t.name == "codegraph-free"]
+        for thread in helpers:
+            thread.join(10)
+    assert freed_in == ["codegraph-free"] * 5 and not dispose
+
+
+class _Recorder:
+    """Records the thread that frees it."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def __del__(self) -> None:
+        self.log.append(threading.current_thread().name)
+
+
 def test_keep_out_then_thaw() -> None:
     kept = [[i] for i in range(1000)]
     gcpause.keep_out()
