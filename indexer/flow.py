@@ -42,7 +42,7 @@ class Solver:
     """Variables, abstract values and the worklist; `resolve` feeds it the facts of every module."""
 
     def __init__(self) -> None:
-        self.pts: list[set[int] | None] = []
+        self.pts: list[int | set[int] | None] = []  # one value as the int itself (most hold one)
         self.succ: list[int | set[int] | None] = []  # successors: one as an int, more as a set
         self.hooks: list[Hook | list[Hook] | None] = []  # one as the pair, more as a list
         self.delta: list[set[int] | None] = []
@@ -123,7 +123,16 @@ class Solver:
             if len(new) > CAP:
                 new = set(sorted(new)[:CAP])
                 self.saturated += 1
-            self.pts[v] = set(new)
+            self.pts[v] = next(iter(new)) if len(new) == 1 else set(new)  # (delta is `new`: not shared)
+        elif isinstance(p, int):
+            new = set(values)
+            new.discard(p)
+            if not new:
+                return
+            if len(new) > CAP - 1:
+                new = set(sorted(new)[:CAP - 1])
+                self.saturated += 1
+            self.pts[v] = {p, *new}
         else:
             room = CAP - len(p)
             if room <= 0:
@@ -142,6 +151,11 @@ class Solver:
         else:
             d |= new
 
+    def holds(self, v: int) -> set[int] | tuple[int, ...]:
+        """The values v holds now."""
+        p = self.pts[v]
+        return () if p is None else (p,) if type(p) is int else p  # type: ignore[return-value]
+
     def edge(self, src: int, dst: int) -> None:
         """dst holds at least what src holds."""
         if src == dst:
@@ -158,9 +172,13 @@ class Solver:
         else:
             s.add(dst)
         p = self.pts[src]
-        if p:
+        if p is not None:
             d = self.delta[src]
-            self.add(dst, p - d if d else p)
+            if isinstance(p, int):
+                if not d or p not in d:
+                    self.add(dst, (p,))
+            else:
+                self.add(dst, p - d if d else p)
 
     def hook(self, v: int, fn: Callable[[Any, Iterable[int]], None], arg: Any) -> None:
         """Call fn(arg, values) with every value v holds, now and as they come."""
@@ -172,8 +190,12 @@ class Solver:
         else:
             h.append((fn, arg))
         p = self.pts[v]
-        if p:
+        if p is not None:
             d = self.delta[v]
+            if isinstance(p, int):
+                if not d or p not in d:
+                    fn(arg, (p,))
+                return
             values = p - d if d else set(p)
             if values:
                 fn(arg, values)
@@ -198,16 +220,16 @@ class Solver:
             if s is not None:
                 for t in (s,) if isinstance(s, int) else s:  # `add(t, d)`, its common case inlined (hot)
                     p = pts[t]
-                    if p is None:
+                    if p is None or type(p) is int:
                         add(t, d)
                         continue
-                    new = d - p
+                    new = d - p  # type: ignore[operator]  # (`type(p) is int` above: mypy does not narrow)
                     if not new:
                         continue
-                    if len(p) + len(new) > CAP:
+                    if len(p) + len(new) > CAP:  # type: ignore[arg-type]
                         add(t, new)
                         continue
-                    p |= new
+                    p |= new  # type: ignore[operator]
                     dt = delta[t]
                     if dt is None:
                         delta[t] = new
@@ -228,8 +250,8 @@ class Solver:
         """The classes each base expression of c holds, in order."""
         out: list[int] = []
         for var in self.c_bases[c]:
-            if var >= 0 and self.pts[var]:
-                for value in sorted(self.pts[var]):  # type: ignore[arg-type]
+            if var >= 0:
+                for value in sorted(self.holds(var)):
                     if value & _KIND_MASK == CLASS and value >> 3 != c and value >> 3 not in out:
                         out.append(value >> 3)
         return out

@@ -295,7 +295,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     #    nothing keep the function they decorate
     solver.run(tick if stream is not None else None, STREAM_EVERY)
     pts = solver.pts
-    kept = [(dst, src) for dst, src in decorated if not pts[dst]]
+    kept = [(dst, src) for dst, src in decorated if pts[dst] is None]
     if kept:
         for dst, src in kept:
             solver.edge(src, dst)
@@ -309,7 +309,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         found = solver.bases(c)
         result.resolved["bases"] += len(found)
         known = sum(1 for var in solver.c_bases[c] if var >= 0 and any(
-            v & 7 == CLASS for v in (pts[var] or ())))
+            v & 7 == CLASS for v in solver.holds(var)))
         result.unresolved["bases"] += len(solver.c_bases[c]) - known
         for base in found:
             edges.add(Edge("INHERITS", "Class", class_id, "Class", class_ids[base]))

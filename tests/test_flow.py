@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.flow import _c3_merge
+from indexer.flow import CAP, FUNC, Solver, _c3_merge
 from indexer.resolve import resolve
 
 from .graphs import calls, edges, facts_of, resolved
@@ -118,3 +118,28 @@ def test_the_result_does_not_depend_on_the_order_of_modules(tmp_path: Path) -> N
              "o/b.py": "def g(): pass\nclass K:\n    def m(self):\n        from o.a import f\n        f()\n"}
     facts = facts_of(tmp_path, files)
     assert resolve(facts).edges == resolve(list(reversed(facts))).edges
+
+
+def test_a_variable_holds_one_value_as_an_int_then_a_set_and_stops_at_cap() -> None:
+    solver = Solver()
+    a, b = solver.new_var(), solver.new_var()
+    seen: list[int] = []
+    solver.hook(b, lambda _, values: seen.extend(values), None)
+    solver.edge(a, b)
+    solver.add(a, ((0 << 3) | FUNC,))  # value 0: function 0 (a falsy value that is held all the same)
+    solver.run()
+    assert solver.pts[a] == 0 and solver.pts[b] == 0 and seen == [0]
+    zero, later = solver.new_var(), []
+    solver.add(zero, (0,))
+    solver.run()
+    solver.hook(zero, lambda _, values: later.extend(values), None)  # a hook added later sees it too
+    assert later == [0]
+    solver.add(a, (0, 8, 16))  # 0 again and two new values
+    solver.run()
+    assert solver.pts[b] == {0, 8, 16} and sorted(seen) == [0, 8, 16]
+    solver.add(a, range(0, 8 * (CAP + 10), 8))
+    solver.run()
+    assert solver.holds(b) == set(range(0, 8 * CAP, 8)) and len(seen) == CAP  # each value once
+    late = solver.new_var()
+    solver.edge(a, late)  # a successor added later gets what is there
+    assert solver.holds(late) == solver.holds(a) and solver.holds(solver.new_var()) == ()
