@@ -24,5 +24,7 @@ def test_edges_are_tuples_ordered_and_hashed_by_value() -> None:
 
 def test_what_workers_return_pickles() -> None:
     batch = EdgeBatch([Edge("IMPORTS", "Module", "a.py", "Module", "b.py")], True)
-    assert pickle.loads(pickle.dumps(batch)) == batch
+    back = pickle.loads(pickle.dumps(batch))
+    assert back == batch and type(back.edges[0]) is Edge and back.edges[0].dst == "b.py"  # named tuples again
+    assert b"Edge" not in pickle.dumps(batch)  # sent as plain tuples
     assert pickle.loads(pickle.dumps(ParsedBatch())) == ParsedBatch()
