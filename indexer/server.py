@@ -30,8 +30,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 DATABASE = "graph"
-#: Options for the server's JVM besides the heap (CODEGRAPH_ARCADEDB_JAVA_OPTS replaces them). The
-#: throughput collector: on 2 cores it took 10-20% less server CPU than the default G1 (see README).
+#: Options for the server's JVM besides the heap (CODEGRAPH_ARCADEDB_JAVA_OPTS replaces them; an
+#: -Xmx there wins over CODEGRAPH_ARCADEDB_HEAP, as it comes later). The throughput collector: on
+#: 2 cores it took 10-20% less server CPU than the default G1 (see README).
 DEFAULT_JAVA_OPTIONS = "-XX:+UseParallelGC"
 LABELS_AND_TYPES = (("VERTEX", "Module"), ("VERTEX", "Class"), ("VERTEX", "Function"),
                     ("EDGE", "DEFINES"), ("EDGE", "IMPORTS"), ("EDGE", "INHERITS"), ("EDGE", "CALLS"))
@@ -117,7 +118,12 @@ class EmbeddedServer:
         self.data_dir = Path(data_dir).resolve()
         self.password = password or secrets.token_urlsafe(24)
         self.heap = heap or os.environ.get("CODEGRAPH_ARCADEDB_HEAP", "2g")
-        self.java_options = shlex.split(os.environ.get("CODEGRAPH_ARCADEDB_JAVA_OPTS", DEFAULT_JAVA_OPTIONS))
+        options = os.environ.get("CODEGRAPH_ARCADEDB_JAVA_OPTS", DEFAULT_JAVA_OPTIONS)
+        try:
+            self.java_options = shlex.split(options)
+        except ValueError as exc:
+            raise ServerError(f"CODEGRAPH_ARCADEDB_JAVA_OPTS cannot be split into options ({exc}): {options!r}; "
+                              "quote it as a shell would") from None
         self.persistent = persistent
         self.buckets = buckets or default_buckets()
         self.process: subprocess.Popen[bytes] | None = None

@@ -143,3 +143,20 @@ def test_a_variable_holds_one_value_as_an_int_then_a_set_and_stops_at_cap() -> N
     late = solver.new_var()
     solver.edge(a, late)  # a successor added later gets what is there
     assert solver.holds(late) == solver.holds(a) and solver.holds(solver.new_var()) == ()
+
+
+def test_one_value_then_more_than_cap_and_values_still_pending() -> None:
+    solver = Solver()
+    a, b = solver.new_var(), solver.new_var()
+    solver.add(a, (8,))
+    solver.add(a, range(0, 8 * (CAP + 5), 8))  # from one value: cut to CAP, 8 among them
+    assert solver.holds(a) == set(range(0, 8 * CAP, 8)) and solver.saturated == 1
+    solver.add(b, range(0, 8 * (CAP + 5), 8))  # a new variable given more than CAP at once
+    assert solver.holds(b) == set(range(0, 8 * CAP, 8)) and solver.saturated == 2
+    c, d = solver.new_var(), solver.new_var()
+    solver.add(c, (16,))  # pending: not propagated yet
+    seen: list[int] = []
+    solver.hook(c, lambda _, values: seen.extend(values), None)  # added while 16 is pending
+    solver.edge(c, d)
+    solver.run()
+    assert seen == [16] and solver.pts[d] == 16  # once each, by the worklist

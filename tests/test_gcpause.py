@@ -32,7 +32,18 @@ def test_disposed_parts_are_freed_before_the_collector_resumes() -> None:
     dispose: list[object] = []
     with gcpause.paused_gc(dispose):
         dispose.append([_Recorder(freed_in) for _ in range(5)])
-    assert freed_in == ["MainThread"] * 5 and not dispose  # here, before the collector came back
+    here = threading.current_thread().name
+    assert freed_in == [f"{here}, collector off"] * 5 and not dispose  # here, before it came back
+    assert gc.isenabled()
+
+
+def test_the_collector_resumes_when_freeing_is_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(parts: list[object]) -> None:
+        raise KeyboardInterrupt  # Ctrl+C while the solver is being freed
+
+    monkeypatch.setattr(gcpause, "_free", interrupted)
+    with pytest.raises(KeyboardInterrupt), gcpause.paused_gc([[1, 2, 3]]):
+        pass
     assert gc.isenabled()
 
 
@@ -46,7 +57,7 @@ def test_disposed_parts_go_to_a_helper_thread_while_the_caller_keeps_the_collect
         helpers = [t for t in threading.enumerate() if t.name == "codegraph-free"]
         for thread in helpers:
             thread.join(10)
-    assert freed_in == ["codegraph-free"] * 5 and not dispose
+    assert freed_in == ["codegraph-free, collector off"] * 5 and not dispose
 
 
 class _Recorder:
@@ -56,7 +67,7 @@ class _Recorder:
         self.log = log
 
     def __del__(self) -> None:
-        self.log.append(threading.current_thread().name)
+        self.log.append(threading.current_thread().name + ("" if gc.isenabled() else ", collector off"))
 
 
 def test_keep_out_then_thaw() -> None:

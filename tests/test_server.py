@@ -11,7 +11,9 @@ from .conftest import needs_embedded
 
 
 @needs_embedded
-def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Path) -> None:
+def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CODEGRAPH_ARCADEDB_JAVA_OPTS", raising=False)  # the default options
     a = EmbeddedServer(tmp_path / "a")
     b = EmbeddedServer(tmp_path / "b")
     assert a.password != b.password and len(a.password) >= 24
@@ -32,6 +34,9 @@ def test_java_options_come_from_the_environment(tmp_path: Path, monkeypatch: pyt
     command = EmbeddedServer(tmp_path).command(7687, 2480)
     assert "-XX:+UseSerialGC" in command and "-Xss2m" in command and "-XX:+UseParallelGC" not in command
     assert command.index("-Xss2m") < command.index("-cp")  # JVM options, not arguments of the server
+    monkeypatch.setenv("CODEGRAPH_ARCADEDB_JAVA_OPTS", "-Dx='unbalanced")
+    with pytest.raises(ServerError, match="CODEGRAPH_ARCADEDB_JAVA_OPTS cannot be split"):
+        EmbeddedServer(tmp_path)
 
 
 def test_wrong_home_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
