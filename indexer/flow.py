@@ -156,6 +156,17 @@ class Solver:
         p = self.pts[v]
         return () if p is None else (p,) if type(p) is int else p  # type: ignore[return-value]
 
+    def _settled(self, v: int) -> set[int] | tuple[int, ...]:
+        """What v holds that is not waiting in its delta (the worklist hands that on); may be
+        v's own set."""
+        p = self.pts[v]
+        if p is None:
+            return ()
+        d = self.delta[v]
+        if isinstance(p, int):
+            return () if d and p in d else (p,)
+        return p - d if d else p
+
     def edge(self, src: int, dst: int) -> None:
         """dst holds at least what src holds."""
         if src == dst:
@@ -171,14 +182,9 @@ class Solver:
             return
         else:
             s.add(dst)
-        p = self.pts[src]
-        if p is not None:
-            d = self.delta[src]
-            if isinstance(p, int):
-                if not d or p not in d:
-                    self.add(dst, (p,))
-            else:
-                self.add(dst, p - d if d else p)
+        values = self._settled(src)
+        if values:
+            self.add(dst, values)
 
     def hook(self, v: int, fn: Callable[[Any, Iterable[int]], None], arg: Any) -> None:
         """Call fn(arg, values) with every value v holds, now and as they come."""
@@ -189,16 +195,9 @@ class Solver:
             self.hooks[v] = [h, (fn, arg)]
         else:
             h.append((fn, arg))
-        p = self.pts[v]
-        if p is not None:
-            d = self.delta[v]
-            if isinstance(p, int):
-                if not d or p not in d:
-                    fn(arg, (p,))
-                return
-            values = p - d if d else set(p)
-            if values:
-                fn(arg, values)
+        values = self._settled(v)
+        if values:
+            fn(arg, set(values) if values is self.pts[v] else values)  # (fn may add to v)
 
     def run(self, tick: Callable[[], None] | None = None, every: int = 50_000) -> None:
         """Propagate until nothing changes; `tick` is called every `every` steps (resolution
