@@ -109,15 +109,18 @@ def make_batches(files: list[SourceFile], max_files: int, max_bytes: int) -> lis
 
 
 class _Clock:
-    """Records the phases of a run."""
+    """Records the phases of a run, and says when each starts (`on_phase`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_phase: Callable[[str], None] | None = None) -> None:
         self.started = time.perf_counter()
         self.epoch = time.time()
         self.phases: list[Phase] = []
+        self.on_phase = on_phase
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
+        if self.on_phase is not None:
+            self.on_phase(name)
         start, cpu = time.perf_counter(), time.process_time()
         try:
             yield
@@ -137,9 +140,14 @@ def run_index(
     clear: bool = False,
     progress: Callable[[int, int], None] | None = None,
     facts: runtime.RuntimeFacts | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Summary:
-    """Index the Python files under `root` into the graph database of `settings`."""
-    clock = _Clock()
+    """Index the Python files under `root` into the graph database of `settings`.
+
+    `progress(done, total)` is called as files are written; `on_phase(name)` as each phase
+    starts (the names of `Summary.phases`: discover, connect, start_workers, parse_write,
+    resolve, edges, cleanup), so that what comes after the files can be shown too."""
+    clock = _Clock(on_phase)
     at_start = facts or runtime.RuntimeFacts.current()
     with clock.phase("discover"):
         files, discovery_errors = discover(root)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -40,6 +44,36 @@ def test_index_json_then_stats_json(clean_graph: GraphDB, make_tree) -> None:
     assert data["nodes"] == {"Module": 4, "Class": 2, "Function": 4, "Lambda": 0}
     assert set(data["edges"]) == {"DEFINES", "IMPORTS", "INHERITS", "CALLS", "INSTANTIATES"}
     assert len(data["digest"]) == 64
+
+
+@pytest.mark.graphdb
+def test_progress_on_a_terminal_names_what_follows_the_files(clean_graph: GraphDB, make_tree) -> None:
+    """On a terminal the bar counts files, then says that calls are resolved and edges written."""
+    root = make_tree(PACKAGE)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_"))}
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # (a bar needs a width)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "indexer", "index", str(root), "--mode", "sequential"],
+                                env={**base, **clean_graph.env()}, stdout=subprocess.PIPE, stderr=terminal, text=True)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal closed: the command ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out, _ = proc.communicate(timeout=300)
+    finally:
+        os.close(main)
+    text = shown.decode(errors="replace")
+    assert proc.returncode == 0, text
+    assert "indexed" in out
+    assert "indexing" in text and "4/4" in text
+    assert text.index("resolving calls") > text.index("indexing") and "writing edges" in text
 
 
 @pytest.mark.graphdb

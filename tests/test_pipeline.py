@@ -57,6 +57,19 @@ def test_small_package_graph_has_resolved_edges(clean_graph: GraphDB, make_tree)
 
 
 @pytest.mark.graphdb
+def test_each_phase_is_announced_as_it_starts(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(PACKAGE)
+    counted: list[tuple[int, int]] = []
+    announced: list[tuple[str, int]] = []  # (phase, files counted when it started)
+    summary = pipeline.run_index(str(root), clean_graph.settings(INDEXING_MODE="sequential"),
+                                 progress=lambda done, total: counted.append((done, total)),
+                                 on_phase=lambda name: announced.append((name, len(counted))))
+    assert [name for name, _ in announced] == [p.name for p in summary.phases]
+    assert [name for name, _ in announced] == ["discover", "connect", "parse_write", "resolve", "edges", "cleanup"]
+    assert counted[-1] == (4, 4) and dict(announced)["resolve"] == len(counted)  # after every file
+
+
+@pytest.mark.graphdb
 def test_bad_files_are_typed_errors_and_the_rest_is_indexed(clean_graph: GraphDB, make_tree) -> None:
     root = make_tree({
         "good.py": "def ok():\n    return 1\n",
