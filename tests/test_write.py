@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from indexer import write
-from indexer.model import Edge
+from indexer.model import Edge, NodeRecord
 
 
 def test_schema_is_per_flavour() -> None:
@@ -33,3 +35,22 @@ def test_edge_rows_look_up_the_shared_endpoint_once() -> None:
     # as many sources as targets: by source, every edge kept once
     pairs = [Edge("CALLS", "Function", "a", "Function", "b"), Edge("CALLS", "Function", "b", "Function", "a")]
     assert write.edge_rows(pairs) == (True, [{"k": "a", "o": ["b"]}, {"k": "b", "o": ["a"]}])
+
+
+@pytest.mark.graphdb
+def test_rows_reach_the_server_but_not_the_drivers_debug_log(graph_driver, clean_graph, caplog) -> None:
+    """The driver formats each RUN for its debug log with the repr of its parameters: rows show
+    as a count, so node properties (docstrings, source text) never reach a log."""
+    secret = "docstring-text-that-stays-out-of-logs"
+    nodes = [NodeRecord("Function", f"m.py::f{i}", {"id": f"m.py::f{i}", "docstring": secret}) for i in range(3)]
+    edges = [Edge("CALLS", "Function", "m.py::f0", "Function", f"m.py::f{i}") for i in (1, 2)]
+    with caplog.at_level(logging.DEBUG, logger="neo4j"), \
+            graph_driver.session(database=clean_graph.database) as session:
+        session.execute_write(write.tx_write_nodes, nodes, create=True)
+        matched = session.execute_write(write.tx_write_edges, edges, create=True)
+        found = session.run("MATCH (f:Function) RETURN f.docstring AS d").value()
+    assert matched == 2 and found == [secret] * 3
+    runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
+    assert len(runs) >= 2 and any("<3 rows>" in m for m in runs)  # the driver did log each statement
+    assert not any(secret in m or "m.py::f1" in m for m in runs)
+    assert repr(write.Rows([{"a": 1}])) == "<1 rows>" and write.Rows([{"a": 1}]) == [{"a": 1}]

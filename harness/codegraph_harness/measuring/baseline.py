@@ -25,6 +25,7 @@ import neo4j
 from codegraph_harness.databases.providers import GraphDB
 from codegraph_harness.measuring.measure import child_env
 from indexer import Edge, NodeRecord, SourceFile, list_files, parse_and_resolve
+from indexer.write import Rows
 
 BATCH = 2000
 
@@ -111,7 +112,7 @@ def graph_of(root: str) -> tuple[list[NodeRecord], list[Edge]]:
 
 
 def _run(tx: neo4j.ManagedTransaction, query: str, rows: list[dict[str, Any]]) -> None:
-    tx.run(query, rows=rows).consume()
+    tx.run(query, rows=Rows(rows)).consume()  # (as the indexer sends them: see indexer.write.Rows)
 
 
 def ingest_seconds(db: GraphDB, nodes: list[NodeRecord], edges: list[Edge]) -> float:
