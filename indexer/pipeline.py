@@ -192,7 +192,7 @@ def run_index(
                         with clock.phase("resolve"), gcpause.paused_gc():  # with workers: edges are
                             # written as they are found
                             resolution = resolve(all_facts, writer.stream if team.mode != runtime.SEQUENTIAL
-                                                 else None, consume=True)
+                                                 else None, consume=True, ordered=False)  # (the writer sorts)
                             gcpause.keep_out()  # the edges stay until written: no collection rescans them
                         summary.edges_resolved = dict(resolution.resolved)
                         summary.unresolved = dict(resolution.unresolved)

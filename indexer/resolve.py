@@ -120,7 +120,7 @@ class Layout:
 
 
 def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None = None, *,
-            consume: bool = False) -> Resolution:
+            consume: bool = False, ordered: bool = True) -> Resolution:
     """Every module's facts solved together (with the cyclic GC paused: `indexer.gcpause`).
 
     With `consume`, each module's constraints are emptied once the solver holds them (its id,
@@ -130,12 +130,15 @@ def resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | N
     With `stream`, the CALLS and INSTANTIATES edges found while the solver runs are handed to
     it as they are found (a found edge is final: the solver only ever adds), each once, so that
     they can be written while resolution goes on; `Resolution.edges` holds the rest. The edges,
-    as a set, do not depend on `stream` nor on the order of the input."""
+    as a set, do not depend on `stream` nor on the order of the input.
+
+    `Resolution.edges` is sorted unless `ordered` is False (for a caller that sorts them itself,
+    as the edge writer does: sorting the stdlib's 219,550 edges takes about 0.5 s)."""
     solved: list[object] = []
     with paused_gc(solved):
         solver = Solver()
         try:
-            return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver, consume)
+            return _resolve(sorted(modules, key=lambda m: m.module_id), stream, solver, consume, ordered)
         finally:
             solved.extend(solver.release())  # also when the stream's writer raised
 
@@ -156,7 +159,7 @@ def _take_found(solver: Solver, scopes: list[tuple[str, str]]) -> list[Edge]:
 
 
 def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | None, solver: Solver,
-             consume: bool = False) -> Resolution:
+             consume: bool = False, ordered: bool = True) -> Resolution:
     layout = Layout(modules)
     result = Resolution([])
     edges: set[Edge] = set()
@@ -316,7 +319,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.resolved["calls"] = len(solver.resolved_sites)
     result.unresolved["calls"] = call_count - len(solver.resolved_sites)
     result.resolved["instantiations"] = len(solver.instantiations)
-    result.edges = sorted(edges, key=_edge_order)
+    result.edges = sorted(edges, key=_edge_order) if ordered else list(edges)
     return result
 
 

@@ -96,6 +96,16 @@ def test_streamed_edges_are_handed_over_once_and_the_rest_returned(tmp_path: Pat
     assert {e.type for e in handed} <= {"CALLS", "INSTANTIATES"} and rest == sorted(rest)
 
 
+def test_edges_come_sorted_unless_the_caller_sorts_them(tmp_path: Path) -> None:
+    files = {f"p/m{i}.py": f"from p.m{(i + 3) % 5} import f{(i + 3) % 5}\nclass K{i}:\n    def run(self):\n"
+                           f"        return f{(i + 3) % 5}()\ndef f{i}():\n    return K{i}().run()\n" for i in range(5)}
+    facts = facts_of(tmp_path, files)
+    ordered = resolve(facts).edges
+    assert ordered == sorted(ordered, key=lambda e: (e.type, e.src, e.dst)) and len(ordered) > 10
+    unordered = resolve(facts, ordered=False).edges
+    assert sorted(unordered, key=lambda e: (e.type, e.src, e.dst)) == ordered
+
+
 def test_consumed_facts_give_the_same_edges_and_are_emptied(tmp_path: Path) -> None:
     files = {"p/a.py": "from p.b import B\nclass A(B):\n    def run(self):\n        return self.go()\n",
              "p/b.py": "class B:\n    def go(self):\n        return helper()\ndef helper():\n    return B()\n"}
