@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from indexer import __version__, interrupts, project, runtime
@@ -31,9 +32,24 @@ EXIT_FAILED, EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 1, 2, 130, 143
 PLUGIN_GROUP = "codegraph.commands"
 
 
-def setup_logging(verbosity: int, secrets: tuple[str, ...]) -> None:
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Log lines on stderr; with a progress bar on the terminal, each line is written above it
+    (`around` moves the bar out of the way and draws it again) instead of through it."""
+
+    def __init__(self, around: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+        super().__init__(sys.stderr)
+        self.around = around
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.around() if self.around is not None else nullcontext():
+            super().emit(record)
+
+
+def setup_logging(verbosity: int, secrets: tuple[str, ...],
+                  around: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+    """Log to stderr at the verbosity asked, with `secrets` redacted; `around`: see _StderrHandler."""
     level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler(around)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
@@ -75,16 +91,19 @@ def cmd_index(args: argparse.Namespace) -> int:
     from indexer import pipeline
 
     settings = resolve_settings(args)
-    setup_logging(args.verbose - args.quiet, (settings.password or "", settings.embed.api_key or ""))
-    _need_database(settings)
     bar = _progress_bar(args)
+    setup_logging(args.verbose - args.quiet, (settings.password or "", settings.embed.api_key or ""),
+                  bar.writing if bar else None)
+    _need_database(settings)
     restore = interrupts.install()
+    ended = "stopped"  # what the bar's last line says (a failure's message follows it)
     try:
         summary = pipeline.run_index(args.path, settings, clear=args.clear, progress=bar.update if bar else None,
                                      on_phase=bar.phase if bar else None)
+        ended = "indexed"
     except pipeline.IndexInterrupted as stop:
         if bar:
-            bar.close()
+            bar.close("interrupted")
         _print_summary(stop.summary, args.json)
         print(f"interrupted: at least {stop.summary.counters.files_indexed} files were written before the stop "
               "(workers may have committed more); run the same command again to finish: stored files are skipped",
@@ -97,8 +116,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         return code
     finally:
         restore()
-    if bar:
-        bar.close()
+        if bar:
+            bar.close(ended)  # (a second close does nothing)
     _print_summary(summary, args.json)
     unwritten = sum(n for kind, n in summary.errors_by_type.items() if kind in INFRASTRUCTURE_ERRORS)
     if unwritten:
@@ -108,13 +127,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-#: What the progress bar says during each phase of a run (`Summary.phases`). After the files,
-#: resolution and the last edges take seconds (10-20 s on 12,000 files): the bar says so.
-PHASE_LABELS = {
-    "discover": "finding files", "connect": "connecting", "start_workers": "starting workers",
-    "parse_write": "indexing", "resolve": "resolving calls", "edges": "writing edges",
-    "cleanup": "removing deleted files",
-}
+#: What the progress bar says during the phases of a run that come once it shows (it appears
+#: with the first files written). After the files, resolution and the last edges take seconds
+#: (10-20 s on 12,000 files): the bar says so.
+PHASE_LABELS = {"parse_write": "indexing", "resolve": "resolving calls", "edges": "writing edges",
+                "cleanup": "cleaning up"}
 
 
 class _Bar:
@@ -122,7 +139,7 @@ class _Bar:
         from tqdm import tqdm
 
         self.tqdm: Any = None
-        self.factory: Callable[..., Any] = tqdm
+        self.factory: Any = tqdm  # (the tqdm class: bars, and `external_write_mode`)
         self.label = PHASE_LABELS["parse_write"]
 
     def update(self, done: int, total: int) -> None:
@@ -130,15 +147,24 @@ class _Bar:
             self.tqdm = self.factory(total=total, unit="file", desc=self.label, file=sys.stderr, smoothing=0.1)
         self.tqdm.update(done - self.tqdm.n)
 
+    def writing(self) -> AbstractContextManager[Any]:
+        """Around a line written to the terminal: the bar is cleared, then drawn again below it."""
+        if self.tqdm is None:
+            return nullcontext()
+        return self.factory.external_write_mode(file=sys.stderr)  # type: ignore[no-any-return]
+
     def phase(self, name: str) -> None:
         """A phase of the run starts: the bar says what is going on once the files are done."""
         self.label = PHASE_LABELS.get(name, name)
         if self.tqdm is not None:
             self.tqdm.set_description(self.label)
 
-    def close(self) -> None:
+    def close(self, label: str) -> None:
+        """The run ended: the bar's last line says how (indexed, interrupted, stopped)."""
         if self.tqdm is not None:
+            self.tqdm.set_description(label, refresh=False)
             self.tqdm.close()
+            self.tqdm = None
 
 
 def _progress_bar(args: argparse.Namespace) -> _Bar | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import pty
+import re
+import select
 import signal
 import struct
 import subprocess
@@ -48,32 +51,75 @@ def test_index_json_then_stats_json(clean_graph: GraphDB, make_tree) -> None:
 
 @pytest.mark.graphdb
 def test_progress_on_a_terminal_names_what_follows_the_files(clean_graph: GraphDB, make_tree) -> None:
-    """On a terminal the bar counts files, then says that calls are resolved and edges written."""
+    """On a terminal the bar counts files, then says that calls are resolved and edges written;
+    log lines go above it, and its last state says the run ended."""
     root = make_tree(PACKAGE)
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_", "TQDM_"))}
     main, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # (a bar needs a width)
+    proc = None
+    shown = b""
     try:
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # (a bar needs a width)
         proc = subprocess.Popen([sys.executable, "-m", "indexer", "index", str(root), "--mode", "sequential"],
                                 env={**base, **clean_graph.env()}, stdout=subprocess.PIPE, stderr=terminal, text=True)
         os.close(terminal)
-        shown = b""
-        while True:
+        terminal = -1
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], deadline - time.monotonic())
             try:
-                chunk = os.read(main, 4096)
+                chunk = os.read(main, 4096) if ready else b""
             except OSError:  # the terminal closed: the command ended
                 break
             if not chunk:
                 break
             shown += chunk
-        out, _ = proc.communicate(timeout=300)
+        out, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
     finally:
-        os.close(main)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for fd in (main, terminal):
+            if fd >= 0:
+                os.close(fd)
     text = shown.decode(errors="replace")
     assert proc.returncode == 0, text
     assert "indexed" in out
     assert "indexing" in text and "4/4" in text
     assert text.index("resolving calls") > text.index("indexing") and "writing edges" in text
+    assert "INFO indexer.edgewriter" in text  # logged while the bar was shown: on a line of its own
+    assert re.search(r"[^\r\n]INFO ", text) is None, text
+    assert "indexed: 100%" in text.rsplit("\r", 2)[-2]  # the bar's last state says the run ended
+
+
+def test_progress_bar_names_phases_before_and_after_it_appears() -> None:
+    from tqdm import tqdm
+
+    from indexer.cli import _Bar
+
+    screen = io.StringIO()
+
+    class OnScreen(tqdm):  # type: ignore[type-arg]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **{**kwargs, "file": screen})
+
+    bar = _Bar()
+    bar.factory = OnScreen
+    bar.phase("parse_write")
+    bar.update(2, 5)
+    bar.update(5, 5)
+    bar.phase("resolve")
+    bar.phase("edges")
+    with bar.writing():  # what a log line does: fine with a bar shown
+        pass
+    bar.close("indexed")
+    bar.close("stopped")  # a second close changes nothing
+    lines = screen.getvalue().split("\r")
+    assert any(line.startswith("indexing:") and "/5" in line for line in lines)
+    assert any(line.startswith("resolving calls:") for line in lines)
+    assert any(line.startswith("writing edges:") for line in lines)
+    assert [line for line in lines if line.strip()][-1].startswith("indexed: 100%")
+    assert "stopped" not in screen.getvalue()
 
 
 @pytest.mark.graphdb
