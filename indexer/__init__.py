@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
     "has_interpreter_pool": "indexer.runtime",
     # the database
     "GraphStore": "indexer.store", "DatabaseError": "indexer.store", "ServerInfo": "indexer.store",
-    "packstream_implementation": "indexer.store",
+    "packstream_implementation": "indexer.store", "Rows": "indexer.write",
     "GraphStats": "indexer.graphstats", "graph_stats": "indexer.graphstats",
     "EmbeddedServer": "indexer.server", "ServerHandle": "indexer.server", "ServerError": "indexer.server",
     "arcadedb_home": "indexer.server", "pid_alive": "indexer.server", "stop_pid": "indexer.server",
@@ -105,3 +105,4 @@ if TYPE_CHECKING:
     from indexer.server import EmbeddedServer, ServerError, ServerHandle, arcadedb_home, pid_alive, stop_pid
     from indexer.store import DatabaseError, GraphStore, ServerInfo, packstream_implementation
     from indexer.tokens import count_nodes
+    from indexer.write import Rows

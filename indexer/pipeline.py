@@ -119,10 +119,10 @@ class _Clock:
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
-        if self.on_phase is not None:
-            self.on_phase(name)
         start, cpu = time.perf_counter(), time.process_time()
         try:
+            if self.on_phase is not None:
+                self.on_phase(name)
             yield
         finally:
             self.phases.append(Phase(name, round(start - self.started, 3), round(time.perf_counter() - self.started, 3),
@@ -145,8 +145,9 @@ def run_index(
     """Index the Python files under `root` into the graph database of `settings`.
 
     `progress(done, total)` is called as files are written; `on_phase(name)` as each phase
-    starts (the names of `Summary.phases`: discover, connect, start_workers, parse_write,
-    resolve, edges, cleanup), so that what comes after the files can be shown too."""
+    starts (the names of `Summary.phases`: discover, connect, start_workers with separate
+    worker processes, subinterpreters or a cluster, parse_write, resolve, edges, cleanup), so
+    that what comes after the files can be shown too."""
     clock = _Clock(on_phase)
     at_start = facts or runtime.RuntimeFacts.current()
     with clock.phase("discover"):

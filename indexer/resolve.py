@@ -28,7 +28,7 @@ STREAM_EVERY = 20_000
 
 @dataclass
 class Resolution:
-    edges: list[Edge]  # every edge (with `stream`: those not handed to it), sorted
+    edges: list[Edge]  # every edge (with `stream`: those not handed to it), sorted unless not `ordered`
     resolved: Counter[str] = field(default_factory=Counter)
     unresolved: Counter[str] = field(default_factory=Counter)
 

@@ -32,7 +32,7 @@ class Rows(list[Any]):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"<{len(self)} rows>"
+        return f"<rows: {len(self)}>"
 
 
 def check_label(label: str) -> str:

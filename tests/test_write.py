@@ -51,6 +51,11 @@ def test_rows_reach_the_server_but_not_the_drivers_debug_log(graph_driver, clean
         found = session.run("MATCH (f:Function) RETURN f.docstring AS d").value()
     assert matched == 2 and found == [secret] * 3
     runs = [r.getMessage() for r in caplog.records if "C: RUN" in r.getMessage()]
-    assert len(runs) >= 2 and any("<3 rows>" in m for m in runs)  # the driver did log each statement
+    assert len(runs) >= 2 and any("<rows: 3>" in m for m in runs)  # the driver did log each statement
     assert not any(secret in m or "m.py::f1" in m for m in runs)
-    assert repr(write.Rows([{"a": 1}])) == "<1 rows>" and write.Rows([{"a": 1}]) == [{"a": 1}]
+
+
+def test_rows_are_a_list_shown_by_their_count() -> None:
+    rows = write.Rows([{"id": "m.py::f", "docstring": "text"}] * 2)
+    assert repr(rows) == str(rows) == "<rows: 2>" and "text" not in f"{rows!r} {[rows]}"
+    assert rows == [{"id": "m.py::f", "docstring": "text"}] * 2 and isinstance(rows, list)

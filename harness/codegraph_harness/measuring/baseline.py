@@ -24,8 +24,7 @@ import neo4j
 
 from codegraph_harness.databases.providers import GraphDB
 from codegraph_harness.measuring.measure import child_env
-from indexer import Edge, NodeRecord, SourceFile, list_files, parse_and_resolve
-from indexer.write import Rows
+from indexer import Edge, NodeRecord, Rows, SourceFile, list_files, parse_and_resolve
 
 BATCH = 2000
 
@@ -111,8 +110,8 @@ def graph_of(root: str) -> tuple[list[NodeRecord], list[Edge]]:
     return nodes, edges
 
 
-def _run(tx: neo4j.ManagedTransaction, query: str, rows: list[dict[str, Any]]) -> None:
-    tx.run(query, rows=Rows(rows)).consume()  # (as the indexer sends them: see indexer.write.Rows)
+def _run(tx: neo4j.ManagedTransaction, query: str, rows: Rows) -> None:
+    tx.run(query, rows=rows).consume()
 
 
 def ingest_seconds(db: GraphDB, nodes: list[NodeRecord], edges: list[Edge]) -> float:
@@ -124,17 +123,17 @@ def ingest_seconds(db: GraphDB, nodes: list[NodeRecord], edges: list[Edge]) -> f
         groups: dict[tuple[str, str, str], list[dict[str, str]]] = {}
         for e in edges:
             groups.setdefault((e.type, e.src_label, e.dst_label), []).append({"s": e.src, "d": e.dst})
-        start = time.perf_counter()
+        start = time.perf_counter()  # (rows as the indexer sends them: see indexer.write.Rows)
         with store.driver.session(database=target.database) as session:
             for label, rows in by_label.items():
                 query = f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"
                 for i in range(0, len(rows), BATCH):
-                    session.execute_write(_run, query, rows[i:i + BATCH])
+                    session.execute_write(_run, query, Rows(rows[i:i + BATCH]))
             for (kind, src, dst), rows in groups.items():
                 query = (f"UNWIND $rows AS r MATCH (a:{src} {{id: r.s}}) MATCH (b:{dst} {{id: r.d}}) "
                          f"CREATE (a)-[:{kind}]->(b)")
                 for i in range(0, len(rows), BATCH):
-                    session.execute_write(_run, query, rows[i:i + BATCH])
+                    session.execute_write(_run, query, Rows(rows[i:i + BATCH]))
         return time.perf_counter() - start
 
 
