@@ -9,7 +9,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def stdlib() -> Path:
-    """The running interpreter's standard library: a real codebase of ~1,800 files."""
+    """The running interpreter's standard library: a real codebase of ~1,800 files (626 for
+    Debian's python3.14, packaged without its test suite)."""
     return Path(sysconfig.get_paths()["stdlib"])
 
 

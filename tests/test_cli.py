@@ -157,8 +157,10 @@ def test_doctor_reports_runtime_executor_and_server(graphdb: GraphDB, stdlib: Pa
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["runtime"]["python"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}")
-    expected = "thread" if report["runtime"]["build"] == "free-threaded" else "process"
-    assert report["executor"]["mode"] == expected and report["executor"]["for_files"] > 1000
+    # the documented policy: threads without a GIL, else subinterpreters where there are (3.14+), else processes
+    expected = ("thread" if report["runtime"]["build"] == "free-threaded" else
+                "interpreter" if report["runtime"]["interpreter_pool"] else "process")
+    assert report["executor"]["mode"] == expected and report["executor"]["for_files"] > 500
     assert report["database"]["reachable"] and report["database"]["flavour"] == graphdb.flavour
 
 

@@ -119,7 +119,8 @@ def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_grap
 @pytest.mark.xdist_group("stdlib")
 def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib: Path) -> None:
     first = index(clean_graph, stdlib, INDEXING_MODE="sequential")
-    assert first.counters.files_indexed > 1000 and first.counters.connection_failures == 0
+    # (> 500: Debian's python3.14 ships its stdlib without the test suite, 626 files)
+    assert first.counters.files_indexed > 500 and first.counters.connection_failures == 0
     assert first.counters.edges_dangling == 0 and not first.warnings
     reference = stats(clean_graph)
     assert sum(reference.edges.values()) == first.counters.edges_written
