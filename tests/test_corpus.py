@@ -50,7 +50,7 @@ def test_cache_returns_the_same_corpus(tmp_path: Path) -> None:
 
 def test_stdlib_and_unknown_names() -> None:
     std = corpora.stdlib()
-    assert std.files > 1000 and std.kind == "stdlib"
+    assert std.files > 500 and std.kind == "stdlib"  # (Debian's python3.14: 626 files, no test suite)
     with pytest.raises(corpora.CorpusError, match="unknown corpus"):
         corpora.get("nope")
     with pytest.raises(corpora.CorpusError, match="unknown preset"):

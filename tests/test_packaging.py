@@ -34,12 +34,21 @@ def _env(db: GraphDB) -> dict[str, str]:
     return {**base, **db.env()}
 
 
+def make_venv(venv: Path) -> str:
+    """A virtual environment with pip in it; its python. Where the interpreter's ensurepip fails
+    (Debian's python3.14 bundles a pip too old for it), this environment's pip installs pip there."""
+    py = str(venv / "bin" / "python")
+    if subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True).returncode != 0:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "--python", py, "install", "--quiet", "pip"], check=True)
+    return py
+
+
 @pytest.mark.graphdb
 @pytest.mark.timeout(900)
 def test_indexer_alone_then_the_harness_without_xdist(clean_graph: GraphDB, tmp_path: Path, make_tree) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    py, codegraph = str(venv / "bin" / "python"), str(venv / "bin" / "codegraph")
+    py, codegraph = make_venv(venv), str(venv / "bin" / "codegraph")
 
     def pip(*args: str) -> None:
         out = subprocess.run([py, "-m", "pip", "install", "--quiet", *args], capture_output=True, text=True)
