@@ -25,10 +25,15 @@ from codegraph_harness.databases.providers import GraphDB
 from .test_pipeline import PACKAGE
 
 
+def user_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without settings of the indexer, OpenAI or tqdm, plus `env`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_", "TQDM_"))}
+    return {**base, **(env or {})}
+
+
 def run(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
         timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_"))}
-    return subprocess.run([sys.executable, "-m", "indexer", *args], env={**base, **(env or {})}, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "indexer", *args], env=user_env(env), cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -54,14 +59,13 @@ def test_progress_on_a_terminal_names_what_follows_the_files(clean_graph: GraphD
     """On a terminal the bar counts files, then says that calls are resolved and edges written;
     log lines go above it, and its last state says the run ended."""
     root = make_tree(PACKAGE)
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "EMBED_", "OPENAI_", "TQDM_"))}
     main, terminal = pty.openpty()
     proc = None
     shown = b""
     try:
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # (a bar needs a width)
         proc = subprocess.Popen([sys.executable, "-m", "indexer", "index", str(root), "--mode", "sequential"],
-                                env={**base, **clean_graph.env()}, stdout=subprocess.PIPE, stderr=terminal, text=True)
+                                env=user_env(clean_graph.env()), stdout=subprocess.PIPE, stderr=terminal, text=True)
         os.close(terminal)
         terminal = -1
         deadline = time.monotonic() + 300

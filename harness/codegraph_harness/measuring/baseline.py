@@ -111,6 +111,7 @@ def graph_of(root: str) -> tuple[list[NodeRecord], list[Edge]]:
 
 
 def _run(tx: neo4j.ManagedTransaction, query: str, rows: Rows) -> None:
+    """One statement, its rows sent as the indexer sends them (`Rows`: see indexer.write)."""
     tx.run(query, rows=rows).consume()
 
 
@@ -123,7 +124,7 @@ def ingest_seconds(db: GraphDB, nodes: list[NodeRecord], edges: list[Edge]) -> f
         groups: dict[tuple[str, str, str], list[dict[str, str]]] = {}
         for e in edges:
             groups.setdefault((e.type, e.src_label, e.dst_label), []).append({"s": e.src, "d": e.dst})
-        start = time.perf_counter()  # (rows as the indexer sends them: see indexer.write.Rows)
+        start = time.perf_counter()
         with store.driver.session(database=target.database) as session:
             for label, rows in by_label.items():
                 query = f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"
