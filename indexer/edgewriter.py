@@ -7,20 +7,31 @@ same nodes), while this process goes on solving. When resolution ends, `finish` 
 is left (the last edges found, IMPORTS, INHERITS) with the staged plan of `edgeplan`, in
 parallel. Sequential runs do not stream: they write everything after resolution, one task
 after another.
+
+Where the writers are threads of this process (thread, process and interpreter modes), they
+share the GIL with the solver: `streaming` shortens the interpreter's switch interval while
+resolution runs, so a writer whose reply has come back gets the GIL within 0.2 ms, not 5.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 
-from indexer import edgeplan
+from indexer import edgeplan, runtime
 from indexer.model import Counters, Edge
 from indexer.store import DatabaseError
 from indexer.workforce import Workforce
 
 log = logging.getLogger(__name__)
+
+#: Seconds a thread holds the GIL while another waits for it, while resolution streams edges to
+#: writer threads (the interpreter's default is 0.005). Process mode, stdlib, 2 interleaved
+#: rounds: the edges left after resolution took 2.5 s at 0.0002 against 3.2-4.0 s at 0.005.
+SWITCH_INTERVAL = 0.0002
 
 
 class EdgeWriter:
@@ -31,6 +42,22 @@ class EdgeWriter:
         self.pending: list[Edge] = []
         self.running: Future[Counters] | None = None
         self.streamed = 0
+
+    @contextmanager
+    def streaming(self) -> Iterator[Callable[[list[Edge]], None] | None]:
+        """What resolution hands its edges to as it finds them: `stream`, or None in a
+        sequential run (its edges are written after). The switch interval is shortened for as
+        long when threads of this process write them, and restored after."""
+        if self.team.mode == runtime.SEQUENTIAL:
+            yield None
+            return
+        previous = sys.getswitchinterval()
+        if self.team.threads_write_edges:
+            sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+        try:
+            yield self.stream
+        finally:
+            sys.setswitchinterval(previous)
 
     def stream(self, edges: list[Edge]) -> None:
         """Edges found so far: written by one worker while resolution goes on."""

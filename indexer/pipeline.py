@@ -3,8 +3,10 @@
 Files are listed before any worker starts and cut into batches. Workers (`indexer.worker`)
 parse each batch, compare fingerprints with the stored graph, and write the nodes of changed
 files with their DEFINES edges in one transaction; only plain facts come back. Resolution
-runs once, here, over the facts of every file; its edges are written by the same workers,
-planned (`edgeplan`) so that concurrent transactions never add edges around the same nodes.
+runs once, here, over the facts of every file; its edges are written as it finds them and
+after it (`edgewriter`), by threads of this process (worker processes have exited by then) or
+by the cluster's workers, planned (`edgeplan`) so that concurrent transactions never add edges
+around the same nodes.
 Files that no longer exist are removed last. Each phase's wall and CPU time is recorded.
 """
 
@@ -187,13 +189,13 @@ def run_index(
                         team.start_workers()
                     with clock.phase("parse_write"):
                         all_facts, written = _index_files(team, files, settings, summary, errors, progress)
+                        team.files_done()  # worker processes exit: their memory is free for resolution
                     _check_gil(summary, at_start, facts)
                     writer = EdgeWriter(team, written, settings.edge_batch)
                     try:
-                        with clock.phase("resolve"), gcpause.paused_gc():  # with workers: edges are
-                            # written as they are found
-                            resolution = resolve(all_facts, writer.stream if team.mode != runtime.SEQUENTIAL
-                                                 else None, consume=True, ordered=False)  # (the writer sorts)
+                        # with workers, edges are written as they are found (the writer sorts them)
+                        with clock.phase("resolve"), gcpause.paused_gc(), writer.streaming() as stream:
+                            resolution = resolve(all_facts, stream, consume=True, ordered=False)
                             gcpause.keep_out()  # the edges stay until written: no collection rescans them
                         summary.edges_resolved = dict(resolution.resolved)
                         summary.unresolved = dict(resolution.unresolved)

@@ -255,6 +255,3 @@ def _current() -> Worker:
 def index_batch_in_process(batch: Sequence[SourceFile]) -> BatchResult:
     return _current().index_batch(batch)
 
-
-def write_edges_in_process(task: Sequence[EdgeBatch]) -> Counters:
-    return _current().write_edges(task)

@@ -1,8 +1,10 @@
 """Who does a run's work in each execution mode: the pools and what runs in them.
 
 - sequential, thread: this process's `Worker` (threads share its driver);
-- process: worker processes, each with a `Worker` of its own (`worker.start_process_worker`);
-- dask: the same tasks on a Dask cluster's worker processes (`cluster`);
+- process: worker processes, each with a `Worker` of its own (`worker.start_process_worker`),
+  parse and write the files; once every file is written they are let go (`files_done`), so
+  their memory is free before resolution, and threads of this process write the edges;
+- dask: the same tasks on a Dask cluster's worker processes (`cluster`), edges included;
 - interpreter: subinterpreters parse (stdlib-only code: tiktoken, numpy and the neo4j Rust
   extension cannot load there), and threads of this interpreter count tokens and write — as
   the parse results arrive, so both run at once. Edges are written by those threads too.
@@ -29,7 +31,6 @@ from indexer.worker import (
     parse_batch,
     quiet_syntax_warnings,
     start_process_worker,
-    write_edges_in_process,
 )
 
 Outcome = tuple[int, Any]  # (task index, its result or the exception it raised)
@@ -42,6 +43,7 @@ class Workforce:
         if mode == runtime.PROCESS:
             self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=start_process_worker,
                                                         initargs=(config,))
+            self.writers = ProcessingPoolManager[Any, Any](runtime.THREAD, workers)  # the edges
         elif mode == runtime.DASK:  # each Dask worker keeps a Worker on its plugin
             self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=new_worker, initargs=(config,),
                                                         finalizer=Worker.close, scheduler=config.settings.scheduler)
@@ -59,6 +61,11 @@ class Workforce:
     def separate(self) -> bool:
         """Workers that are not threads of this process, and take a moment to start."""
         return self.mode in (runtime.PROCESS, runtime.INTERPRETER, runtime.DASK)
+
+    @property
+    def threads_write_edges(self) -> bool:
+        """Edges are written by threads of this process (that resolution shares the GIL with)."""
+        return self.writers is not None or self.mode == runtime.THREAD
 
     @property
     def fallback_reason(self) -> str | None:
@@ -96,7 +103,7 @@ class Workforce:
     # -- work ----------------------------------------------------------------------------------
     def index(self, batches: Sequence[Sequence[SourceFile]]) -> Iterator[Outcome]:
         """Parse and write each batch; yields (batch index, BatchResult or exception)."""
-        if self.writers is None:
+        if self.mode != runtime.INTERPRETER or self.writers is None:
             remote = self._task("index_batch", index_batch_in_process, self.local.index_batch)
             yield from self.pool.map_unordered(remote, batches, local=self.local.index_batch)
             return
@@ -122,17 +129,29 @@ class Workforce:
             except Exception as exc:  # isolated per batch, as in the pools
                 yield index, exc
 
+    def files_done(self) -> None:
+        """Every file is written: worker processes exit, freeing their memory (about 140 MiB
+        each on the stdlib) before resolution needs this process's; threads write the edges."""
+        if self.mode == runtime.PROCESS:
+            self.pool.shutdown()
+
+    def _edge_task(self) -> tuple[ProcessingPoolManager[Any, Any], Callable[[Any], Any]]:
+        """The pool that writes edges, and what its workers run."""
+        if self.writers is not None:
+            return self.writers, self.local.write_edges
+        if self.mode == runtime.DASK and self.pool.cluster is not None:  # (None: it broke at start)
+            return self.pool, self.pool.remote("write_edges")
+        return self.pool, self.local.write_edges
+
     def write_edges(self, tasks: Sequence[Sequence[EdgeBatch]]) -> Iterator[Outcome]:
         """Write tasks of edge batches; yields (task index, Counters or exception)."""
-        pool = self.writers or self.pool
-        remote = self._task("write_edges", write_edges_in_process, self.local.write_edges)
+        pool, remote = self._edge_task()
         # a task run here after a pool broke may have committed there first: MERGE only
         yield from pool.map_unordered(remote, [self._safe(t) for t in tasks], local=self.local.write_edges_again)
 
     def submit_edges(self, task: Sequence[EdgeBatch]) -> Future[Counters]:
         """One task of edge batches, started now in a worker (at once here in sequential mode)."""
-        pool = self.writers or self.pool
-        remote = self._task("write_edges", write_edges_in_process, self.local.write_edges)
+        pool, remote = self._edge_task()
         return pool.submit(remote, self._safe(task), local=self.local.write_edges_again)
 
     def _safe(self, task: Sequence[EdgeBatch]) -> Sequence[EdgeBatch]:
