@@ -35,7 +35,10 @@ _KIND_MASK = 7
 #: it would have reached is not linked (a variable that may hold anything says nothing).
 CAP = 32
 
-Hook = tuple[Callable[[Any, Iterable[int]], None], Any]
+#: A hook: its handler (a function of the Solver class) first, then what it needs, e.g.
+#: `(Solver.on_load, dst, attr)`. One tuple per hook (not a pair of a bound method and a tuple of
+#: arguments): about 70 MiB less on the stdlib's 795,000 hooks. Handlers get the hook itself.
+Hook = tuple[Any, ...]
 
 
 class Solver:
@@ -44,7 +47,7 @@ class Solver:
     def __init__(self) -> None:
         self.pts: list[int | set[int] | None] = []  # one value as the int itself (most hold one)
         self.succ: list[int | set[int] | None] = []  # successors: one as an int, more as a set
-        self.hooks: list[Hook | list[Hook] | None] = []  # one as the pair, more as a list
+        self.hooks: list[Hook | list[Hook] | None] = []  # one as the tuple itself, more as a list
         self.delta: list[set[int] | None] = []
         self.work: list[int] = []
         self.saturated = 0  # variables that reached CAP
@@ -89,9 +92,8 @@ class Solver:
 
     def release(self) -> list[Any]:
         """Everything the solver holds, which it lets go of: for `gcpause.paused_gc`'s `dispose`.
-        (Its hooks hold its own bound methods: left in place, that cycle would leave millions of
-        sets to the cyclic GC, seconds of rescanning on the stdlib.) The solver cannot be used
-        afterwards."""
+        (Freed in place, its millions of sets and tuples never reach the cyclic GC: seconds of
+        rescanning on the stdlib otherwise.) The solver cannot be used afterwards."""
         parts = list(vars(self).values())
         vars(self).clear()
         return parts
@@ -186,18 +188,18 @@ class Solver:
         if values:
             self.add(dst, values)
 
-    def hook(self, v: int, fn: Callable[[Any, Iterable[int]], None], arg: Any) -> None:
-        """Call fn(arg, values) with every value v holds, now and as they come."""
+    def hook(self, v: int, hook: Hook) -> None:
+        """Call hook[0](self, hook, values) with every value v holds, now and as they come."""
         h = self.hooks[v]
         if h is None:
-            self.hooks[v] = (fn, arg)  # one hook: the pair itself, not a list of one
-        elif isinstance(h, tuple):
-            self.hooks[v] = [h, (fn, arg)]
+            self.hooks[v] = hook  # one hook: the tuple itself, not a list of one
+        elif type(h) is tuple:
+            self.hooks[v] = [h, hook]
         else:
-            h.append((fn, arg))
+            h.append(hook)  # type: ignore[union-attr]
         values = self._settled(v)
         if values:
-            fn(arg, set(values) if values is self.pts[v] else values)  # (fn may add to v)
+            hook[0](self, hook, set(values) if values is self.pts[v] else values)  # (it may add to v)
 
     def run(self, tick: Callable[[], None] | None = None, every: int = 50_000) -> None:
         """Propagate until nothing changes; `tick` is called every `every` steps (resolution
@@ -237,12 +239,12 @@ class Solver:
                         dt |= new
             h = hooks[v]
             if h is not None:
-                if isinstance(h, tuple):
-                    h[0](h[1], d)
+                if type(h) is tuple:
+                    h[0](self, h, d)
                 else:
                     for i in range(len(h)):  # (hooks added meanwhile got their values when added)
-                        fn, arg = h[i]
-                        fn(arg, d)
+                        e = h[i]  # type: ignore[index]
+                        e[0](self, e, d)
 
     # -- the class hierarchy --------------------------------------------------------------------
     def bases(self, c: int) -> list[int]:
@@ -284,9 +286,10 @@ class Solver:
             found = self._mroset[x]
         return c in found
 
-    def on_bases(self, c: int, values: Iterable[int]) -> None:
-        """A base expression of c got a value: compute c's MRO (or redo it and the lookups made
-        without it), and show c's attributes to the SELF views of its new superclasses."""
+    def on_bases(self, hook: Hook, values: Iterable[int]) -> None:
+        """A base expression of class hook[1] got a value: compute its MRO (or redo it and the
+        lookups made without it), and show its attributes to the SELF views of its new superclasses."""
+        c = hook[1]
         if c not in self._mro:
             self._joined([c])
             return
@@ -332,7 +335,7 @@ class Solver:
         var = self.c_attrs[x].get(attr)
         if var is not None and var >= 0 and var not in sources:
             sources.add(var)
-            self.hook(var, self.on_bind, (w, x, SELF))
+            self.hook(var, (Solver.on_bind, w, x, SELF))
         for table in (self._slots, self._cslots):
             var = table.get((x, attr))
             if var is not None and var not in sources:
@@ -380,7 +383,7 @@ class Solver:
         definer = self.definer(c, attr)
         if definer >= 0 and definer not in sources:
             sources.add(definer)
-            self.hook(definer, self.on_bind, (w, c, CLASS if mode == CLASS else mode))
+            self.hook(definer, (Solver.on_bind, w, c, CLASS if mode == CLASS else mode))
         if mode == INST:
             for var in (self.slot(c, attr), *(self._cslots[(k, attr)] for k in self.mro(c)
                                                if (k, attr) in self._cslots)):
@@ -450,9 +453,9 @@ class Solver:
             self._subclass_views(c, attr)
         return var
 
-    def on_bind(self, arg: tuple[int, int, int], values: Iterable[int]) -> None:
+    def on_bind(self, hook: Hook, values: Iterable[int]) -> None:
         """Values found in a class namespace, read through an instance (INST, SELF) or the class."""
-        w, c, mode = arg
+        _, w, c, mode = hook
         out: set[int] = set()
         functions = self.functions
         for value in values:
@@ -486,7 +489,7 @@ class Solver:
             w = self._super_views[key] = self.new_var()
             source = self.definer(x, attr, after=owner)
             if source >= 0:
-                self.hook(source, self.on_bind, (w, x, mode))
+                self.hook(source, (Solver.on_bind, w, x, mode))
         return w
 
     # -- modules --------------------------------------------------------------------------------
@@ -534,8 +537,8 @@ class Solver:
         return var
 
     # -- hooks for the constraints --------------------------------------------------------------
-    def on_load(self, arg: tuple[int, str], values: Iterable[int]) -> None:
-        dst, attr = arg
+    def on_load(self, hook: Hook, values: Iterable[int]) -> None:
+        _, dst, attr = hook
         for value in values:
             kind = value & _KIND_MASK
             if kind in (INST, SELF, CLASS):
@@ -545,8 +548,8 @@ class Solver:
                 if var >= 0:
                     self.edge(var, dst)
 
-    def on_store(self, arg: tuple[str, int], values: Iterable[int]) -> None:
-        attr, src = arg
+    def on_store(self, hook: Hook, values: Iterable[int]) -> None:
+        _, attr, src = hook
         for value in values:
             kind = value & _KIND_MASK
             if kind == INST:
@@ -563,8 +566,8 @@ class Solver:
                     self._module_attr.pop((m, attr), None)
                 self.edge(src, var)
 
-    def on_subload(self, arg: tuple[int, Any], values: Iterable[int]) -> None:
-        dst, key = arg
+    def on_subload(self, hook: Hook, values: Iterable[int]) -> None:
+        _, dst, key = hook
         for value in values:
             kind = value & _KIND_MASK
             if kind == CONT:
@@ -586,8 +589,8 @@ class Solver:
                 if gen >= 0:
                     self.edge(gen, dst)
 
-    def on_substore(self, arg: tuple[Any, int], values: Iterable[int]) -> None:
-        key, src = arg
+    def on_substore(self, hook: Hook, values: Iterable[int]) -> None:
+        _, key, src = hook
         for value in values:
             if value & _KIND_MASK == CONT:
                 self.edge(src, self.cont_slot(value >> 3, key))
@@ -609,8 +612,8 @@ class Solver:
                 self.cont_len[k] = -1
         return var
 
-    def on_call(self, arg: tuple[int, int, tuple[int, ...], tuple[tuple[str, int], ...], int],
-                values: Iterable[int]) -> None:
+    def on_call(self, arg: Hook, values: Iterable[int]) -> None:
+        """A callee got values; `arg` is the call's hook: (on_call, dst, scope, args, keywords, site)."""
         for value in values:
             kind = value & _KIND_MASK
             if kind == FUNC:
@@ -622,17 +625,16 @@ class Solver:
             elif kind in (INST, SELF):
                 self.call_through(self.view(value >> 3, "__call__", kind), arg)
 
-    def call_through(self, view: int, arg: tuple[int, int, tuple[int, ...], tuple[tuple[str, int], ...], int]
-                     ) -> None:
-        """Call whatever `view` holds (a method found by name) with the arguments of `arg`, once."""
+    def call_through(self, view: int, arg: Hook) -> None:
+        """Call whatever `view` holds (a method found by name) with the arguments of the call hook
+        `arg`, once (the same hook: it is kept alive by the hooks, so its id stays its own)."""
         key = (view, id(arg))
         if key not in self._through:
             self._through.add(key)
-            self.hook(view, self.on_call, arg)
+            self.hook(view, arg)
 
-    def invoke(self, f: int, shift: int, arg: tuple[int, int, tuple[int, ...], tuple[tuple[str, int], ...], int]
-               ) -> None:
-        dst, scope, args, keywords, site = arg
+    def invoke(self, f: int, shift: int, arg: Hook) -> None:
+        _, dst, scope, args, keywords, site = arg
         key = (scope, f)
         if key not in self.call_edges:
             self.call_edges.add(key)
@@ -673,21 +675,22 @@ class Solver:
         else:
             edge(fn.ret, dst)
 
-    def instantiate(self, c: int, arg: tuple[int, int, tuple[int, ...], tuple[tuple[str, int], ...], int]) -> None:
-        dst, scope, args, keywords, site = arg
+    def instantiate(self, c: int, arg: Hook) -> None:
+        _, dst, scope, args, keywords, site = arg
         key = (scope, c)
         if key not in self.instantiations:
             self.instantiations.add(key)
             self.new_instantiations.append(key)
         if site >= 0:
             self.resolved_sites.add(site)
-        self.call_through(self.view(c, "__init__", INST), (-1, scope, args, keywords, site))
+        self.call_through(self.view(c, "__init__", INST), (Solver.on_call, -1, scope, args, keywords, site))
         if dst >= 0:
             self.add(dst, ((c << 3) | INST,))
 
-    def on_protocol(self, arg: tuple[int, int, int, int], values: Iterable[int]) -> None:
+    def on_protocol(self, hook: Hook, values: Iterable[int]) -> None:
         """`for` (stage 0: the iterable, 1: its iterator), `with` and `raise`."""
-        kind, dst, scope, stage = arg
+        _, kind, dst, scope, stage = hook
+        call = Solver.on_call
         for value in values:
             vk = value & _KIND_MASK
             k = value >> 3
@@ -702,19 +705,19 @@ class Solver:
                 elif vk in (INST, SELF):
                     if stage == 0:
                         iterator = self.new_var()
-                        self.hook(self.view(k, "__iter__", vk), self.on_call, (iterator, scope, (), (), -1))
-                        self.hook(iterator, self.on_protocol, (ITERATE, dst, scope, 1))
+                        self.hook(self.view(k, "__iter__", vk), (call, iterator, scope, (), (), -1))
+                        self.hook(iterator, (Solver.on_protocol, ITERATE, dst, scope, 1))
                     else:
-                        self.hook(self.view(k, "__next__", vk), self.on_call, (dst, scope, (), (), -1))
+                        self.hook(self.view(k, "__next__", vk), (call, dst, scope, (), (), -1))
             elif kind == ENTER:
                 if vk in (INST, SELF):
-                    self.hook(self.view(k, "__enter__", vk), self.on_call, (dst, scope, (), (), -1))
-                    self.hook(self.view(k, "__exit__", vk), self.on_call, (-1, scope, (), (), -1))
+                    self.hook(self.view(k, "__enter__", vk), (call, dst, scope, (), (), -1))
+                    self.hook(self.view(k, "__exit__", vk), (call, -1, scope, (), (), -1))
             elif kind == RAISE and vk == CLASS:
-                self.instantiate(k, (-1, scope, (), (), -1))
+                self.instantiate(k, (call, -1, scope, (), (), -1))
 
-    def on_super(self, arg: tuple[int, int, str], values: Iterable[int]) -> None:
-        dst, owner, attr = arg
+    def on_super(self, hook: Hook, values: Iterable[int]) -> None:
+        _, dst, owner, attr = hook
         for value in values:
             kind = value & _KIND_MASK
             if kind in (INST, SELF, CLASS):

@@ -225,13 +225,13 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
             _bind_import(solver, layout, i, facts, facts.imports[imp], var + off)
         for dst, src in facts.copies:
             edge(src + off, dst + off)
-        on_load = solver.on_load
+        on_load = Solver.on_load
         for dst, obj, attr in facts.loads:
-            hook(obj + off, on_load, (dst + off, attr))
+            hook(obj + off, (on_load, dst + off, attr))
         for c in range(len(facts.classes)):
             for var in solver.c_bases[cbase + c]:
                 if var >= 0:
-                    hook(var, solver.on_bases, cbase + c)
+                    hook(var, (Solver.on_bases, cbase + c))
     for i, facts in enumerate(modules):
         if facts.free and solver.module_stars[i]:
             off = offsets[i]
@@ -259,33 +259,33 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         fbase = function_base[i]
         sbase = scope_base[i]
         add, edge, hook = solver.add, solver.edge, solver.hook
-        on_store = solver.on_store
+        on_store = Solver.on_store
         for obj, attr, src in facts.stores:
-            hook(obj + off, on_store, (attr, src + off))
-        on_subload = solver.on_subload
+            hook(obj + off, (on_store, attr, src + off))
+        on_subload = Solver.on_subload
         for dst, obj, key in facts.subloads:
-            hook(obj + off, on_subload, (dst + off, key))
-        on_substore = solver.on_substore
+            hook(obj + off, (on_subload, dst + off, key))
+        on_substore = Solver.on_substore
         for obj, key, src in facts.substores:
-            hook(obj + off, on_substore, (key, src + off))
+            hook(obj + off, (on_substore, key, src + off))
         for var, _, slots in facts.containers:
             k = solver.new_container(len(slots) if all(type(key) is int for key, _ in slots) else -1)
             for key, src in slots:
                 edge(src + off, solver.cont_slot(k, key))
             add(var + off, ((k << 3) | CONT,))
-        on_call = solver.on_call
+        on_call = Solver.on_call
         for dst, callee, scope, args, keywords in facts.calls:
-            hook(callee + off, on_call, (dst + off if dst >= 0 else -1, scope + sbase,
-                                         tuple([a + off if a >= 0 else -1 for a in args]) if args else (),
-                                         tuple([(n, a + off) for n, a in keywords]) if keywords else (), sites))
+            hook(callee + off, (on_call, dst + off if dst >= 0 else -1, scope + sbase,
+                                tuple([a + off if a >= 0 else -1 for a in args]) if args else (),
+                                tuple([(n, a + off) for n, a in keywords]) if keywords else (), sites))
             sites += 1
         call_count += len(facts.calls) + facts.unknown_calls
-        on_protocol = solver.on_protocol
+        on_protocol = Solver.on_protocol
         for kind, dst, src, scope in facts.protocols:
-            hook(src + off, on_protocol, (kind, dst + off if dst >= 0 else -1, scope + sbase, 0))
-        on_super = solver.on_super
+            hook(src + off, (on_protocol, kind, dst + off if dst >= 0 else -1, scope + sbase, 0))
+        on_super = Solver.on_super
         for dst, this, owner, attr in facts.supers:
-            hook(this + off, on_super, (dst + off, owner + cbase, attr))
+            hook(this + off, (on_super, dst + off, owner + cbase, attr))
         decorated.extend((dst + off, src + off) for dst, src in facts.decorated)
         for f in range(fbase, fbase + len(facts.functions)):
             fn = solver.functions[f]

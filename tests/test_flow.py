@@ -124,7 +124,7 @@ def test_a_variable_holds_one_value_as_an_int_then_a_set_and_stops_at_cap() -> N
     solver = Solver()
     a, b = solver.new_var(), solver.new_var()
     seen: list[int] = []
-    solver.hook(b, lambda _, values: seen.extend(values), None)
+    solver.hook(b, (lambda _solver, _hook, values: seen.extend(values),))
     solver.edge(a, b)
     solver.add(a, ((0 << 3) | FUNC,))  # value 0: function 0 (a falsy value that is held all the same)
     solver.run()
@@ -132,7 +132,7 @@ def test_a_variable_holds_one_value_as_an_int_then_a_set_and_stops_at_cap() -> N
     zero, later = solver.new_var(), []
     solver.add(zero, (0,))
     solver.run()
-    solver.hook(zero, lambda _, values: later.extend(values), None)  # a hook added later sees it too
+    solver.hook(zero, (lambda _solver, _hook, values: later.extend(values),))  # a hook added later sees it too
     assert later == [0]
     solver.add(a, (0, 8, 16))  # 0 again and two new values
     solver.run()
@@ -156,7 +156,7 @@ def test_one_value_then_more_than_cap_and_values_still_pending() -> None:
     c, d = solver.new_var(), solver.new_var()
     solver.add(c, (16,))  # pending: not propagated yet
     seen: list[int] = []
-    solver.hook(c, lambda _, values: seen.extend(values), None)  # added while 16 is pending
+    solver.hook(c, (lambda _solver, _hook, values: seen.extend(values),))  # added while 16 is pending
     solver.edge(c, d)
     solver.run()
     assert seen == [16] and solver.pts[d] == 16  # once each, by the worklist
