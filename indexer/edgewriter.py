@@ -51,10 +51,10 @@ class EdgeWriter:
         if self.team.mode == runtime.SEQUENTIAL:
             yield None
             return
-        previous = sys.getswitchinterval()
-        if self.team.threads_write_edges:
-            sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+        previous = sys.getswitchinterval()  # (process-wide: one run at a time shortens it)
         try:
+            if self.team.threads_write_edges:
+                sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
             yield self.stream
         finally:
             sys.setswitchinterval(previous)

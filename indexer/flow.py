@@ -37,7 +37,7 @@ CAP = 32
 
 #: A hook: its handler (a function of the Solver class) first, then what it needs, e.g.
 #: `(Solver.on_load, dst, attr)`. One tuple per hook (not a pair of a bound method and a tuple of
-#: arguments): about 70 MiB less on the stdlib's 795,000 hooks. Handlers get the hook itself.
+#: arguments): 45 MiB less at the peak on the stdlib's 795,000 hooks. Handlers get the hook itself.
 Hook = tuple[Any, ...]
 
 
@@ -81,7 +81,7 @@ class Solver:
         self._own_cslots: dict[int, set[str]] = {}  # class -> attributes in _cslots
         self._module_attr: dict[tuple[int, str], int] = {}
         self._super_views: dict[tuple[int, int, str, int], int] = {}
-        self._through: set[tuple[int, int]] = set()  # (view, id of a call's record) already linked
+        self._through: set[tuple[int, int]] = set()  # (view, id of a call's hook) already linked
         # results
         self.call_edges: set[tuple[int, int]] = set()  # (scope, function)
         self.instantiations: set[tuple[int, int]] = set()  # (scope, class)
@@ -91,9 +91,9 @@ class Solver:
         self.resolved_sites: set[int] = set()
 
     def release(self) -> list[Any]:
-        """Everything the solver holds, which it lets go of: for `gcpause.paused_gc`'s `dispose`.
-        (Freed in place, its millions of sets and tuples never reach the cyclic GC: seconds of
-        rescanning on the stdlib otherwise.) The solver cannot be used afterwards."""
+        """Everything the solver holds, which it lets go of, for `gcpause.paused_gc`'s `dispose`
+        to free apart from the cyclic GC (millions of sets and tuples: seconds of rescanning on
+        the stdlib otherwise). The solver cannot be used afterwards."""
         parts = list(vars(self).values())
         vars(self).clear()
         return parts
@@ -193,10 +193,10 @@ class Solver:
         h = self.hooks[v]
         if h is None:
             self.hooks[v] = hook  # one hook: the tuple itself, not a list of one
-        elif type(h) is tuple:
-            self.hooks[v] = [h, hook]
+        elif isinstance(h, list):
+            h.append(hook)
         else:
-            h.append(hook)  # type: ignore[union-attr]
+            self.hooks[v] = [h, hook]
         values = self._settled(v)
         if values:
             hook[0](self, hook, set(values) if values is self.pts[v] else values)  # (it may add to v)
@@ -239,12 +239,12 @@ class Solver:
                         dt |= new
             h = hooks[v]
             if h is not None:
-                if type(h) is tuple:
-                    h[0](self, h, d)
-                else:
+                if isinstance(h, list):
                     for i in range(len(h)):  # (hooks added meanwhile got their values when added)
-                        e = h[i]  # type: ignore[index]
+                        e = h[i]
                         e[0](self, e, d)
+                else:
+                    h[0](self, h, d)
 
     # -- the class hierarchy --------------------------------------------------------------------
     def bases(self, c: int) -> list[int]:
@@ -612,29 +612,29 @@ class Solver:
                 self.cont_len[k] = -1
         return var
 
-    def on_call(self, arg: Hook, values: Iterable[int]) -> None:
-        """A callee got values; `arg` is the call's hook: (on_call, dst, scope, args, keywords, site)."""
+    def on_call(self, call: Hook, values: Iterable[int]) -> None:
+        """A callee got values; `call` is the call's hook: (on_call, dst, scope, args, keywords, site)."""
         for value in values:
             kind = value & _KIND_MASK
             if kind == FUNC:
-                self.invoke(value >> 3, 0, arg)
+                self.invoke(value >> 3, 0, call)
             elif kind == BOUND:
-                self.invoke(value >> 3, 1, arg)
+                self.invoke(value >> 3, 1, call)
             elif kind == CLASS:
-                self.instantiate(value >> 3, arg)
+                self.instantiate(value >> 3, call)
             elif kind in (INST, SELF):
-                self.call_through(self.view(value >> 3, "__call__", kind), arg)
+                self.call_through(self.view(value >> 3, "__call__", kind), call)
 
-    def call_through(self, view: int, arg: Hook) -> None:
+    def call_through(self, view: int, call: Hook) -> None:
         """Call whatever `view` holds (a method found by name) with the arguments of the call hook
-        `arg`, once (the same hook: it is kept alive by the hooks, so its id stays its own)."""
-        key = (view, id(arg))
+        `call`, once per view and hook (hooks live as long as the solver: their ids stay theirs)."""
+        key = (view, id(call))
         if key not in self._through:
             self._through.add(key)
-            self.hook(view, arg)
+            self.hook(view, call)
 
-    def invoke(self, f: int, shift: int, arg: Hook) -> None:
-        _, dst, scope, args, keywords, site = arg
+    def invoke(self, f: int, shift: int, call: Hook) -> None:
+        _, dst, scope, args, keywords, site = call
         key = (scope, f)
         if key not in self.call_edges:
             self.call_edges.add(key)
@@ -675,8 +675,8 @@ class Solver:
         else:
             edge(fn.ret, dst)
 
-    def instantiate(self, c: int, arg: Hook) -> None:
-        _, dst, scope, args, keywords, site = arg
+    def instantiate(self, c: int, call: Hook) -> None:
+        _, dst, scope, args, keywords, site = call
         key = (scope, c)
         if key not in self.instantiations:
             self.instantiations.add(key)

@@ -3,10 +3,10 @@
 Files are listed before any worker starts and cut into batches. Workers (`indexer.worker`)
 parse each batch, compare fingerprints with the stored graph, and write the nodes of changed
 files with their DEFINES edges in one transaction; only plain facts come back. Resolution
-runs once, here, over the facts of every file; its edges are written as it finds them and
-after it (`edgewriter`), by threads of this process (worker processes have exited by then) or
-by the cluster's workers, planned (`edgeplan`) so that concurrent transactions never add edges
-around the same nodes.
+runs once, here, over the facts of every file; its edges are written after it in a sequential
+run, else as it finds them and after it (`edgewriter`), by threads of this process (worker
+processes have exited by then) or by the cluster's workers, planned (`edgeplan`) so that
+concurrent transactions never add edges around the same nodes.
 Files that no longer exist are removed last. Each phase's wall and CPU time is recorded.
 """
 

@@ -117,12 +117,14 @@ class ProcessingPoolManager(Generic[T, R]):
                 cluster.close()
             return
         if not interrupted:
-            executor.shutdown(wait=True)
-            return
-        executor.shutdown(wait=False, cancel_futures=True)
-        if isinstance(executor, ProcessPoolExecutor):
-            _stop_processes(executor)
-        elif isinstance(executor, ThreadPoolExecutor):  # threads cannot be killed: let their task end
+            try:
+                executor.shutdown(wait=True)
+                return
+            except BaseException:  # interrupted while waiting (in the middle of a run: files_done)
+                _stop(executor)
+                raise
+        _stop(executor)
+        if isinstance(executor, ThreadPoolExecutor):  # threads cannot be killed: let their task end
             deadline = time.monotonic() + THREAD_GRACE
             threads = list(getattr(executor, "_threads", ()))
             for thread in threads:
@@ -216,8 +218,11 @@ class ProcessingPoolManager(Generic[T, R]):
             yield i, result
 
 
-def _stop_processes(executor: ProcessPoolExecutor) -> None:
+def _stop(executor: Executor) -> None:
+    """Cancel what has not started, and stop worker processes (their running tasks with them)."""
+    # (taken first: shutdown forgets the executor's processes, even with wait=False)
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
             proc.terminate()

@@ -254,4 +254,3 @@ def _current() -> Worker:
 
 def index_batch_in_process(batch: Sequence[SourceFile]) -> BatchResult:
     return _current().index_batch(batch)
-

@@ -40,6 +40,7 @@ class Workforce:
     def __init__(self, mode: str, workers: int, config: WorkerConfig, local: Worker) -> None:
         self.mode, self.local, self.config = mode, local, config
         self.writers: ProcessingPoolManager[Any, Any] | None = None
+        self.released = False  # files_done() let the worker processes go
         if mode == runtime.PROCESS:
             self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=start_process_worker,
                                                         initargs=(config,))
@@ -91,20 +92,21 @@ class Workforce:
     def start_workers(self) -> None:
         self.pool.start_workers()
 
-    def _task(self, method: str, in_process: Callable[[Any], Any], here: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """What the pool's workers run: a module-level function in worker processes (their Worker
-        is a process global), a method of the Worker on each Dask worker's plugin, else ours."""
-        if self.mode == runtime.PROCESS:
-            return in_process
+    def _task(self, method: str) -> Callable[[Any], Any]:
+        """What the pool's workers run for the Worker's `method`: a method of the Worker on each
+        Dask worker's plugin, else our Worker's (threads, or this process after a pool broke)."""
         if self.mode == runtime.DASK and self.pool.cluster is not None:  # (None: it broke at start)
             return self.pool.remote(method)
-        return here
+        return getattr(self.local, method)  # type: ignore[no-any-return]
 
     # -- work ----------------------------------------------------------------------------------
     def index(self, batches: Sequence[Sequence[SourceFile]]) -> Iterator[Outcome]:
         """Parse and write each batch; yields (batch index, BatchResult or exception)."""
+        if self.released:
+            raise RuntimeError("files_done() let the worker processes go: no more files can be indexed")
         if self.mode != runtime.INTERPRETER or self.writers is None:
-            remote = self._task("index_batch", index_batch_in_process, self.local.index_batch)
+            # worker processes run a module-level function: their Worker is a process global
+            remote = index_batch_in_process if self.mode == runtime.PROCESS else self._task("index_batch")
             yield from self.pool.map_unordered(remote, batches, local=self.local.index_batch)
             return
         settings = self.config.settings
@@ -133,15 +135,14 @@ class Workforce:
         """Every file is written: worker processes exit, freeing their memory (about 140 MiB
         each on the stdlib) before resolution needs this process's; threads write the edges."""
         if self.mode == runtime.PROCESS:
+            self.released = True
             self.pool.shutdown()
 
     def _edge_task(self) -> tuple[ProcessingPoolManager[Any, Any], Callable[[Any], Any]]:
         """The pool that writes edges, and what its workers run."""
         if self.writers is not None:
             return self.writers, self.local.write_edges
-        if self.mode == runtime.DASK and self.pool.cluster is not None:  # (None: it broke at start)
-            return self.pool, self.pool.remote("write_edges")
-        return self.pool, self.local.write_edges
+        return self.pool, self._task("write_edges")
 
     def write_edges(self, tasks: Sequence[Sequence[EdgeBatch]]) -> Iterator[Outcome]:
         """Write tasks of edge batches; yields (task index, Counters or exception)."""

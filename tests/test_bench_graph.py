@@ -46,3 +46,5 @@ def test_a_real_codebase_gives_one_graph_in_every_mode(corpus: Any, index_run: A
     got = done[0].graph.nodes if done[0].graph else {}
     assert {k: got.get(k, 0) for k in want} == dict(want)
     print(f"{name}: {code.files} files, one digest in {', '.join(digests)}; {dict(want)}")
+    print("  wall s / peak MiB of the process tree: " + ", ".join(
+        f"{r.requested_mode} {r.wall_seconds:.1f} / {r.peak_rss >> 20}" for r in done))

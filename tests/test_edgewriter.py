@@ -88,11 +88,15 @@ def test_streaming_shortens_the_switch_interval_only_for_writer_threads_and_rest
             self.mode, self.threads_write_edges = mode, threads
 
     before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL  # (the interpreter's default, 5 ms)
     for mode, threads, during in [("sequential", False, before), ("thread", True, SWITCH_INTERVAL),
                                   ("dask", False, before)]:
         writer = EdgeWriter(Team(mode, threads), set(), batch=4)  # type: ignore[arg-type]
-        with pytest.raises(RuntimeError), writer.streaming() as stream:
+        with writer.streaming() as stream:
             assert (stream is None) == (mode == "sequential")
+            assert sys.getswitchinterval() == pytest.approx(during)
+        assert sys.getswitchinterval() == before
+        with pytest.raises(RuntimeError), writer.streaming():
             assert sys.getswitchinterval() == pytest.approx(during)
             raise RuntimeError("resolution failed")
         assert sys.getswitchinterval() == before
