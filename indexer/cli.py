@@ -22,7 +22,7 @@ from typing import Any
 from indexer import __version__, interrupts, project, runtime
 from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
 from indexer.model import INFRASTRUCTURE_ERRORS
-from indexer.redact import RedactingFilter
+from indexer.redact import redacting
 from indexer.server import ServerError
 from indexer.store import DatabaseError, GraphStore
 
@@ -49,9 +49,7 @@ def setup_logging(verbosity: int, secrets: tuple[str, ...],
                   around: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
     """Log to stderr at the verbosity asked, with `secrets` redacted; `around`: see _StderrHandler."""
     level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
-    handler = _StderrHandler(around)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    handler = redacting(_StderrHandler(around), secrets)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -92,7 +90,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     settings = resolve_settings(args)
     bar = _progress_bar(args)
-    setup_logging(args.verbose - args.quiet, (settings.password or "", settings.embed.api_key or ""),
+    setup_logging(args.verbose - args.quiet, settings.secrets(),
                   bar.writing if bar else None)
     _need_database(settings)
     restore = interrupts.install()

@@ -77,6 +77,10 @@ class Settings:
     retry_delay: float = 0.5
     embed: EmbedSettings = field(default_factory=EmbedSettings)
 
+    def secrets(self) -> tuple[str, ...]:
+        """What logs must never show: the database password and the embedding provider's key."""
+        return (self.password or "", self.embed.api_key or "")
+
     @property
     def effective_pool_size(self) -> int:
         return self.pool_size if self.pool_size is not None else self.max_workers * 2

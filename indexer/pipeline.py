@@ -35,7 +35,7 @@ from indexer.model import (
 )
 from indexer.resolve import Resolution, resolve
 from indexer.store import DatabaseError, GraphStore, packstream_implementation
-from indexer.worker import Worker, WorkerConfig, parse_batch, quiet_syntax_warnings
+from indexer.worker import Worker, WorkerConfig, log_levels_here, parse_batch, quiet_syntax_warnings
 from indexer.workforce import Workforce
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def run_index(
         summary.warnings.append(warning)
     errors: list[FileError] = list(discovery_errors)
     quiet_syntax_warnings()
-    config = WorkerConfig(settings, settings.embed.fingerprint())
+    config = WorkerConfig(settings, settings.embed.fingerprint(), log_levels_here())
     try:
         with GraphStore(settings) as store:
             local = Worker(config, store)

@@ -23,6 +23,14 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return text
 
 
+def redacting(handler: logging.Handler, secrets: tuple[str, ...] = ()) -> logging.Handler:
+    """`handler` writing the indexer's log format, with `secrets` and URI credentials redacted
+    (the command line's handler, and a worker process's)."""
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    return handler
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites each record's message so configured secrets and URI credentials never print."""
 

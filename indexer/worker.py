@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from indexer.gcpause import paused_gc
 from indexer.model import BatchResult, Counters, EdgeBatch, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
 from indexer.parse import parse_file
+from indexer.redact import redacting
 
 if TYPE_CHECKING:
     import neo4j
@@ -45,6 +46,26 @@ class WorkerConfig:
 
     settings: Settings
     salt: str  # part of every file's fingerprint: what else changes the stored graph (embeddings)
+    log_levels: tuple[int, int] = (logging.WARNING, logging.ERROR)  # this process's: root, neo4j
+
+
+def log_levels_here() -> tuple[int, int]:
+    """This process's log levels (everything, and the neo4j driver), for its worker processes."""
+    return logging.getLogger().getEffectiveLevel(), logging.getLogger("neo4j").getEffectiveLevel()
+
+
+def log_like_parent(config: WorkerConfig) -> None:
+    """A worker process logs as the process that started it: the same levels (the driver's
+    warning on every retried transaction stays hidden unless asked for: the run counts
+    retries), the same format, secrets redacted. Without this, Python printed the driver's
+    warnings raw on stderr from worker processes. A process whose logging is already set up
+    (a Dask worker's) is left as it is."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    root.addHandler(redacting(logging.StreamHandler(sys.stderr), config.settings.secrets()))
+    root.setLevel(config.log_levels[0])
+    logging.getLogger("neo4j").setLevel(config.log_levels[1])
 
 
 def quiet_syntax_warnings() -> None:
@@ -230,6 +251,7 @@ _process_worker: Worker | None = None
 
 def new_worker(config: WorkerConfig) -> Worker:
     """A worker of a separate process (a pool's or a Dask cluster's): its own store and driver."""
+    log_like_parent(config)
     quiet_syntax_warnings()
     return Worker(config)
 

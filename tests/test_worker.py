@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -73,3 +74,36 @@ def test_a_pool_of_subinterpreters_with_the_initializer_leaves_no_memory_behind(
             assert list(pool.map(abs, [-1, -2])) == [1, 2]
         sizes.append(rss_mib())
     assert sizes[-1] - sizes[1] < 8, sizes  # was +35 MiB over these 4 pools
+
+
+WORKER_PROCESS = """
+import logging, sys
+from indexer.config import load_settings
+from indexer.worker import WorkerConfig, new_worker
+settings = load_settings({"NEO4J_PASSWORD": "hunter2-secret"}, environ={}, dotenv_path=None)
+worker = new_worker(WorkerConfig(settings, "", (int(sys.argv[1]), int(sys.argv[2]))))
+logging.getLogger("neo4j").warning("Transaction failed and will be retried in 0.02s")
+log = logging.getLogger("indexer.worker")
+log.warning("could not reach bolt://neo4j:hunter2-secret@db:7687 as hunter2-secret")
+log.info("an info line")
+log.debug("a debug line")
+worker.close()
+"""
+
+
+@pytest.mark.parametrize(("levels", "shown", "hidden"), [
+    ((20, 40), ["INFO indexer.worker: an info line"], ["Transaction failed", "a debug line"]),
+    ((10, 30), ["WARNING neo4j: Transaction failed", "DEBUG indexer.worker: a debug line"], []),
+    ((30, 40), [], ["Transaction failed", "an info line"]),
+], ids=["default", "verbose", "quiet"])
+def test_a_worker_process_logs_as_its_parent_with_secrets_redacted(levels: tuple[int, int], shown: list[str],
+                                                                   hidden: list[str]) -> None:
+    """Worker processes start with no logging set up: Python printed the driver's warning on
+    every retried transaction raw on stderr (and anything else, secrets included)."""
+    out = subprocess.run([sys.executable, "-c", WORKER_PROCESS, *map(str, levels)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "WARNING indexer.worker: could not reach bolt://neo4j:***@db:7687 as ***" in out.stderr
+    assert "hunter2" not in out.stderr
+    assert all(s in out.stderr for s in shown), out.stderr
+    assert not any(s in out.stderr for s in hidden), out.stderr
