@@ -52,7 +52,8 @@ def _ready() -> None:
 class ProcessingPoolManager(Generic[T, R]):
     def __init__(self, mode: str, workers: int, *, initializer: Callable[..., Any] | None = None,
                  initargs: tuple[Any, ...] = (), finalizer: Callable[[Any], None] | None = None,
-                 scheduler: str | None = None) -> None:
+                 scheduler: str | None = None, purpose: str = "") -> None:
+        """`purpose`: what the pool is for, when not all of a run's work (for its log line)."""
         if mode not in (SEQUENTIAL, THREAD, PROCESS, INTERPRETER, DASK):
             raise ValueError(f"unknown execution mode {mode!r}")
         if mode == INTERPRETER and InterpreterPoolExecutor is None:
@@ -67,7 +68,8 @@ class ProcessingPoolManager(Generic[T, R]):
         self.cluster: Any = None  # dask: the DaskCluster the executor belongs to
         self.fallback_reason: str | None = None
         self.stragglers = 0  # worker threads still running after an interrupt
-        log.info("executor: %s with %d worker%s", mode, self.workers, "" if self.workers == 1 else "s")
+        log.info("executor: %s with %d worker%s%s", mode, self.workers, "" if self.workers == 1 else "s",
+                 f" ({purpose})" if purpose else "")
 
     def __enter__(self) -> ProcessingPoolManager[T, R]:
         if self.mode == THREAD:

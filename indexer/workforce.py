@@ -43,14 +43,15 @@ class Workforce:
         self.released = False  # files_done() let the worker processes go
         if mode == runtime.PROCESS:
             self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=start_process_worker,
-                                                        initargs=(config,))
-            self.writers = ProcessingPoolManager[Any, Any](runtime.THREAD, workers)  # the edges
+                                                        initargs=(config,), purpose="parsing and writing files")
+            self.writers = ProcessingPoolManager[Any, Any](runtime.THREAD, workers, purpose="writing edges")
         elif mode == runtime.DASK:  # each Dask worker keeps a Worker on its plugin
             self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=new_worker, initargs=(config,),
                                                         finalizer=Worker.close, scheduler=config.settings.scheduler)
         elif mode == runtime.INTERPRETER:
-            self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=quiet_syntax_warnings)
-            self.writers = ProcessingPoolManager[Any, Any](runtime.THREAD, workers)
+            self.pool = ProcessingPoolManager[Any, Any](mode, workers, initializer=quiet_syntax_warnings,
+                                                        purpose="parsing")
+            self.writers = ProcessingPoolManager[Any, Any](runtime.THREAD, workers, purpose="writing")
         else:
             self.pool = ProcessingPoolManager[Any, Any](mode, workers)
 

@@ -121,3 +121,11 @@ def test_an_interrupted_shutdown_stops_worker_processes_in_the_middle_of_a_task(
         started = time.monotonic()
         pool.shutdown(interrupted=True)
         assert not any(p.is_alive() for p in processes) and time.monotonic() - started < 10
+
+
+def test_the_log_says_what_a_pool_is_for(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="indexer.pool"):
+        ProcessingPoolManager("thread", 2, purpose="writing edges")
+        ProcessingPoolManager("thread", 1)
+    assert [r.getMessage() for r in caplog.records] == ["executor: thread with 2 workers (writing edges)",
+                                                        "executor: thread with 1 worker"]
