@@ -208,7 +208,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from indexer import graphstats
 
     settings = resolve_settings(args)
-    setup_logging(args.verbose - args.quiet, (settings.password or "",))
+    setup_logging(args.verbose - args.quiet, settings.secrets())
     _need_database(settings)
     with GraphStore(settings) as store:
         store.verify()
@@ -228,7 +228,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # -- doctor -------------------------------------------------------------------------------
 def cmd_doctor(args: argparse.Namespace) -> int:
     settings = resolve_settings(args)
-    setup_logging(args.verbose - args.quiet, (settings.password or "",))
+    setup_logging(args.verbose - args.quiet, settings.secrets())
     facts = runtime.RuntimeFacts.current()
     n_files, n_bytes = settings.min_files_for_parallel, None
     if args.path:

@@ -25,10 +25,22 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
 
 def redacting(handler: logging.Handler, secrets: tuple[str, ...] = ()) -> logging.Handler:
     """`handler` writing the indexer's log format, with `secrets` and URI credentials redacted
-    (the command line's handler, and a worker process's)."""
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    from the whole line, tracebacks included (the command line's handler, a worker process's)."""
+    handler.setFormatter(RedactingFormatter(secrets))
     handler.addFilter(RedactingFilter(secrets))
     return handler
+
+
+class RedactingFormatter(logging.Formatter):
+    """The indexer's log format, redacted after formatting: an exception's text (a bolt URI
+    with its password in a driver error) is in the traceback, not in the message."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
 
 
 class RedactingFilter(logging.Filter):

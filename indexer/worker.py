@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from indexer.gcpause import paused_gc
 from indexer.model import BatchResult, Counters, EdgeBatch, ErrorKind, FileError, ParsedBatch, ParsedFile, SourceFile
 from indexer.parse import parse_file
-from indexer.redact import redacting
+from indexer.redact import RedactingFilter, redacting
 
 if TYPE_CHECKING:
     import neo4j
@@ -46,7 +46,7 @@ class WorkerConfig:
 
     settings: Settings
     salt: str  # part of every file's fingerprint: what else changes the stored graph (embeddings)
-    log_levels: tuple[int, int] = (logging.WARNING, logging.ERROR)  # this process's: root, neo4j
+    log_levels: tuple[int, int] = (logging.WARNING, logging.ERROR)  # the parent's (root, neo4j): log_levels_here()
 
 
 def log_levels_here() -> tuple[int, int]:
@@ -54,18 +54,30 @@ def log_levels_here() -> tuple[int, int]:
     return logging.getLogger().getEffectiveLevel(), logging.getLogger("neo4j").getEffectiveLevel()
 
 
+class _WorkerHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler `log_like_parent` installs (so that a later run on the same process finds it)."""
+
+
 def log_like_parent(config: WorkerConfig) -> None:
-    """A worker process logs as the process that started it: the same levels (the driver's
-    warning on every retried transaction stays hidden unless asked for: the run counts
-    retries), the same format, secrets redacted. Without this, Python printed the driver's
-    warnings raw on stderr from worker processes. A process whose logging is already set up
-    (a Dask worker's) is left as it is."""
+    """A worker process logs as the process that started it: the same format, secrets redacted,
+    the driver's level (its warning on every retried transaction stays hidden unless asked for:
+    the run counts retries), and its own lines from WARNING up unless the run is verbose (they
+    print straight to stderr, through a progress bar). Without this, Python printed every
+    warning raw on stderr. A process whose root logger has handlers of someone else's is left
+    as it is; a Dask worker that outlives a run gets the next run's levels, and the secrets of
+    both runs are redacted."""
     root = logging.getLogger()
-    if root.handlers:
+    ours = [h for h in root.handlers if isinstance(h, _WorkerHandler)]
+    if len(ours) != len(root.handlers):
         return
-    root.addHandler(redacting(logging.StreamHandler(sys.stderr), config.settings.secrets()))
-    root.setLevel(config.log_levels[0])
-    logging.getLogger("neo4j").setLevel(config.log_levels[1])
+    secrets = config.settings.secrets()
+    for handler in ours:
+        root.removeHandler(handler)
+        secrets += next((f.secrets for f in handler.filters if isinstance(f, RedactingFilter)), ())
+    root.addHandler(redacting(_WorkerHandler(sys.stderr), secrets))
+    level, driver = config.log_levels
+    root.setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
+    logging.getLogger("neo4j").setLevel(driver)
 
 
 def quiet_syntax_warnings() -> None:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
 
-from indexer.redact import RedactingFilter, redact, redact_uri
+from indexer.redact import RedactingFilter, redact, redact_uri, redacting
 
 
 def test_uri_credentials() -> None:
@@ -27,3 +28,18 @@ def test_logging_filter(caplog: pytest.LogCaptureFixture) -> None:
     finally:
         handler.removeFilter(handler.filters[-1])
     assert "topsecretpw" not in caplog.text and "***" in caplog.text
+
+
+def test_a_redacting_handler_redacts_tracebacks_too() -> None:
+    stream = io.StringIO()
+    log = logging.getLogger("codegraph.test.redact")
+    handler = redacting(logging.StreamHandler(stream), ("hunter2-pass",))
+    log.addHandler(handler)
+    try:
+        raise RuntimeError("auth failed with hunter2-pass")
+    except RuntimeError:
+        log.exception("connect failed")
+    finally:
+        log.removeHandler(handler)
+    assert "ERROR codegraph.test.redact: connect failed" in stream.getvalue()
+    assert "RuntimeError: auth failed with ***" in stream.getvalue() and "hunter2" not in stream.getvalue()

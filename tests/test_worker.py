@@ -92,7 +92,7 @@ worker.close()
 
 
 @pytest.mark.parametrize(("levels", "shown", "hidden"), [
-    ((20, 40), ["INFO indexer.worker: an info line"], ["Transaction failed", "a debug line"]),
+    ((20, 40), [], ["Transaction failed", "an info line", "a debug line"]),  # (through a progress bar)
     ((10, 30), ["WARNING neo4j: Transaction failed", "DEBUG indexer.worker: a debug line"], []),
     ((30, 40), [], ["Transaction failed", "an info line"]),
 ], ids=["default", "verbose", "quiet"])
@@ -107,3 +107,33 @@ def test_a_worker_process_logs_as_its_parent_with_secrets_redacted(levels: tuple
     assert "hunter2" not in out.stderr
     assert all(s in out.stderr for s in shown), out.stderr
     assert not any(s in out.stderr for s in hidden), out.stderr
+
+
+def test_a_worker_process_that_outlives_a_run_takes_the_next_runs_levels_and_secrets() -> None:
+    """A Dask worker of a shared cluster (`--scheduler`) serves several runs."""
+    script = """
+import logging
+from indexer.config import load_settings
+from indexer.worker import WorkerConfig, new_worker
+log = logging.getLogger("indexer.worker")
+seen = []
+for password, levels in (("first-secret-1234", (10, 30)), ("second-secret-5678", (30, 40))):
+    worker = new_worker(WorkerConfig(load_settings({"NEO4J_PASSWORD": password}, environ={}, dotenv_path=None), "",
+                                     levels))
+    seen.append(password)
+    log.warning("tried %s", " and ".join(seen))  # the second run: the first run's secret too
+    log.debug("debug while %s", levels)
+    try:
+        raise RuntimeError(f"cannot reach bolt://neo4j:{password}@db:7687")
+    except RuntimeError:
+        log.exception("failed")
+    worker.close()
+print(len(logging.getLogger().handlers))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "1", out.stderr  # one handler, replaced
+    assert "first-secret-1234" not in out.stderr and "second-secret-5678" not in out.stderr, out.stderr
+    assert "WARNING indexer.worker: tried ***\n" in out.stderr
+    assert "WARNING indexer.worker: tried *** and ***\n" in out.stderr
+    assert "debug while (10, 30)" in out.stderr and "debug while (30, 40)" not in out.stderr
+    assert out.stderr.count("RuntimeError: cannot reach bolt://neo4j:***@db:7687") == 2  # (tracebacks too)
