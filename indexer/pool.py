@@ -194,7 +194,7 @@ class ProcessingPoolManager(Generic[T, R]):
                 except BrokenExecutor:
                     raise
                 except Exception as exc:  # isolated per task
-                    result = exc
+                    result = self._again_here(local, tasks[index], exc) if self.mode == DASK and local else exc
                 done.add(index)
                 yield index, result
         except BrokenExecutor as exc:
@@ -208,6 +208,20 @@ class ProcessingPoolManager(Generic[T, R]):
             for future in futures:
                 future.cancel()
             raise
+
+    @staticmethod
+    def _again_here(local: Callable[[T], R], task: T, exc: Exception) -> R | BaseException:
+        """A task that failed on a Dask cluster, run once more here (tasks are idempotent).
+        When a worker is lost just after finishing a task, distributed's executor can fail the
+        task with a TypeError (it reads the future's status after its result, and unpacks the
+        result as an error): the run recorded the batch's files as failed, though written, and
+        resolved without their facts."""
+        log.warning("dask: a task failed on the cluster (%s: %s); running it again in this process",
+                    type(exc).__name__, exc)
+        try:
+            return local(task)
+        except Exception as again:
+            return again
 
     @staticmethod
     def _sequential(fn: Callable[[T], R], tasks: Sequence[T], indexes: Sequence[int] | range

@@ -129,3 +129,28 @@ def test_the_log_says_what_a_pool_is_for(caplog: pytest.LogCaptureFixture) -> No
         ProcessingPoolManager("thread", 1)
     assert [r.getMessage() for r in caplog.records] == ["executor: thread with 2 workers (writing edges)",
                                                         "executor: thread with 1 worker"]
+
+
+def make_state() -> str:
+    return "state"
+
+
+def fails_on_a_dask_worker(x: int) -> int:
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:  # not on a worker: here
+        return x + 100
+    raise TypeError("cannot unpack non-iterable BatchResult object")  # what a lost worker's race gave
+
+
+@DASK
+def test_a_task_that_fails_on_the_cluster_runs_again_here() -> None:
+    """distributed's executor can fail a task that succeeded when its worker is lost right after:
+    tasks are idempotent, so it runs again in this process instead of losing its files."""
+    with ProcessingPoolManager("dask", 1, initializer=make_state) as pool:
+        pool.start_workers()
+        out = dict(pool.map_unordered(fails_on_a_dask_worker, [1, 2, 3], local=fails_on_a_dask_worker))
+        assert pool.fallback_reason is None
+    assert out == {0: 101, 1: 102, 2: 103}  # (task index: result)
