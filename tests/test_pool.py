@@ -81,48 +81,6 @@ def test_a_failing_initializer_finishes_every_task_in_this_process(mode: str) ->
     assert sorted(local_calls) == tasks  # every task, once, in this process
 
 
-def sleep_long(x: int) -> int:
-    import time
-
-    time.sleep(60)
-    return x
-
-
-def test_an_interrupt_while_waiting_for_workers_to_exit_stops_them() -> None:
-    """A process pool let go in the middle of a run (process mode, once the files are written)
-    waits for its workers; Ctrl+C during that wait stops them instead of leaving them running."""
-    import signal
-    import threading
-    import time
-
-    with ProcessingPoolManager("process", 1) as pool:
-        pool.start_workers()
-        pool.submit(sleep_long, 1)
-        processes = list(pool.executor._processes.values())  # type: ignore[union-attr]
-        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))  # as Ctrl+C
-        timer.start()
-        started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            pool.shutdown()
-        timer.join()
-        for p in processes:
-            p.join(timeout=10)
-        assert not any(p.is_alive() for p in processes) and time.monotonic() - started < 20
-
-
-def test_an_interrupted_shutdown_stops_worker_processes_in_the_middle_of_a_task() -> None:
-    import time
-
-    with ProcessingPoolManager("process", 1) as pool:
-        pool.start_workers()
-        pool.submit(sleep_long, 1)
-        processes = list(pool.executor._processes.values())  # type: ignore[union-attr]
-        time.sleep(0.3)  # the task is running
-        started = time.monotonic()
-        pool.shutdown(interrupted=True)
-        assert not any(p.is_alive() for p in processes) and time.monotonic() - started < 10
-
-
 def test_the_log_says_what_a_pool_is_for(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("INFO", logger="indexer.pool"):
         ProcessingPoolManager("thread", 2, purpose="writing edges")
