@@ -152,7 +152,7 @@ class ModuleFacts:
     calls: list[tuple[int, int, int, tuple[int, ...], tuple[tuple[str, int], ...]]] = field(default_factory=list)
     protocols: list[tuple[int, int, int, int]] = field(default_factory=list)  # (ITERATE|ENTER|RAISE, dst, src, scope)
     supers: list[tuple[int, int, int, str]] = field(default_factory=list)  # (dst, self, cls, attr): super().attr
-    decorated: list[tuple[int, int]] = field(default_factory=list)  # (binding, function): see indexer.flow
+    decorated: list[tuple[int, int, int]] = field(default_factory=list)  # (binding, function, decorator)
     unknown_calls: int = 0  # calls whose callee is no expression the analysis follows
 
 

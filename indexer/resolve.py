@@ -18,9 +18,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from indexer.flow import CLASS, CONT, FUNC, MODULE, SELF, Solver
+from indexer.flow import BOUND, CLASS, CONT, FUNC, INST, MODULE, SELF, Solver
 from indexer.gcpause import paused_gc
 from indexer.model import CLASSMETHOD, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
+
+_CALLABLE = frozenset((FUNC, BOUND, CLASS, INST, SELF))
 
 #: How often (solver steps) resolution hands what it found to `stream`.
 STREAM_EVERY = 20_000
@@ -250,7 +252,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
 
     sites = 0
     call_count = 0
-    decorated: list[tuple[int, int]] = []
+    decorated: list[tuple[int, int, int]] = []
     for i, facts in enumerate(modules):  # (calls whose callee is known already resolve here: most do)
         if stream is not None:  # (without one, the final step takes all: nothing to build twice)
             tick()
@@ -286,7 +288,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         on_super = Solver.on_super
         for dst, this, owner, attr in facts.supers:
             hook(this + off, (on_super, dst + off, owner + cbase, attr))
-        decorated.extend((dst + off, src + off) for dst, src in facts.decorated)
+        decorated.extend((dst + off, src + off, d + off) for dst, src, d in facts.decorated)
         for f in range(fbase, fbase + len(facts.functions)):
             fn = solver.functions[f]
             if fn.owner >= 0 and fn.npos and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
@@ -294,11 +296,14 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         if consume:
             _empty(facts)
 
-    # 4. solve (handing what is found to `stream` as it goes); then decorators that gave
-    #    nothing keep the function they decorate
+    # 4. solve (handing what is found to `stream` as it goes); then a decorator from outside
+    #    the codebase (one that holds nothing callable) is taken to keep the function it
+    #    decorates. One of the codebase that gave nothing returns what cannot be followed: the
+    #    name stays unresolved (keeping the function there linked every `@wraps` wrapper's
+    #    callers to the function it wraps)
     solver.run(tick if stream is not None else None, STREAM_EVERY)
     pts = solver.pts
-    kept = [(dst, src) for dst, src in decorated if pts[dst] is None]
+    kept = [(dst, src) for dst, src, d in decorated if pts[dst] is None and not _callable(solver, d)]
     if kept:
         for dst, src in kept:
             solver.edge(src, dst)
@@ -321,6 +326,11 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.resolved["instantiations"] = len(solver.instantiations)
     result.edges = sorted(edges, key=_edge_order) if ordered else list(edges)
     return result
+
+
+def _callable(solver: Solver, var: int) -> bool:
+    """Whether var holds something of the codebase that a call runs."""
+    return any(v & 7 in _CALLABLE for v in solver.holds(var))
 
 
 def _empty(facts: ModuleFacts) -> None:

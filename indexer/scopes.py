@@ -1115,7 +1115,7 @@ class FlowWalker:
                 continue  # a decorator we cannot follow: assume it keeps the function
             result = self._new()
             facts.calls.append((result, d, scope.caller, (var,), ()))
-            facts.decorated.append((result, var))
+            facts.decorated.append((result, var, d))
             var = result
         return var
 

@@ -63,6 +63,20 @@ def test_decorators_that_wrap_and_that_return_the_function(tmp_path: Path) -> No
     assert ("main", "rest") in got
 
 
+def test_a_wraps_wrapper_is_what_the_name_calls_not_the_function_it_wraps(tmp_path: Path) -> None:
+    # `functools.wraps` (outside the codebase) keeps `wrapper`; `logged` (inside) returns it, so
+    # `work` is bound to the wrapper alone; a decorator from outside keeps what it decorates
+    got = calls(tmp_path, {"m.py": "import functools\n"
+                                   "def logged(fn):\n    @functools.wraps(fn)\n"
+                                   "    def wrapper(*a, **k):\n        return fn(*a, **k)\n    return wrapper\n"
+                                   "@logged\ndef work(): pass\n"
+                                   "@functools.lru_cache\ndef cached(): pass\n"
+                                   "def main():\n    work()\n    cached()\n"})
+    assert ("main", "logged.<locals>.wrapper") in got and ("logged.<locals>.wrapper", "work") in got
+    assert ("main", "work") not in got
+    assert ("main", "cached") in got
+
+
 def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:
     # D(B, C), B(A): Python's MRO is D, B, A, C; breadth-first lookup would find C.m first
     got = calls(tmp_path, {"m.py": "class A:\n    def m(self): pass\n"
