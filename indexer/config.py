@@ -17,10 +17,13 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from indexer.redact import redact_uri
 from indexer.runtime import get_optimal_worker_count
 
 MODES = ("auto", "sequential", "thread", "process", "interpreter", "dask")
 EMBED_MODES = ("none", "hash", "openai")
+#: What the neo4j driver connects to over Bolt (its `http` and `https` are a preview of another protocol)
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 class ConfigError(ValueError):
@@ -160,8 +163,11 @@ def load_settings(
 ) -> Settings:
     """Build Settings. `overrides` uses the environment names (e.g. {"MAX_WORKERS": 4})."""
     values: dict[str, Any] = {}
+    dotenv: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
-        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        # (a project's .env holds other tools' settings too: only ours are taken from it)
+        dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+        values.update({k: v for k, v in dotenv.items() if k in _ENV})
     env = os.environ if environ is None else environ
     values.update({k: v for k, v in env.items() if k in _ENV})
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
@@ -176,8 +182,10 @@ def load_settings(
             emb[attr[6:]] = value
         else:
             top[attr] = value
-    if "EMBED_API_KEY" in env and "api_key" not in emb:
-        emb["api_key"] = env["EMBED_API_KEY"]
+    if "api_key" not in emb:
+        key = env.get("EMBED_API_KEY") or dotenv.get("EMBED_API_KEY")
+        if key:
+            emb["api_key"] = key
     settings = replace(Settings(), **{k: v for k, v in top.items()
                                       if v is not None or k in ("uri", "pool_size", "scheduler")})
     if emb:
@@ -200,6 +208,24 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"EMBED_MODE={settings.embed.mode!r} is not one of {', '.join(EMBED_MODES)}")
     if settings.effective_pool_size < 1:
         raise ConfigError("NEO4J_MAX_CONNECTION_POOL_SIZE must be at least 1")
+    if settings.uri:
+        _check_uri(settings.uri)
+    if settings.embed.mode == "openai" and not settings.embed.api_key:
+        raise ConfigError("EMBED_MODE=openai needs OPENAI_API_KEY (or EMBED_API_KEY) to be set; "
+                          "or use EMBED_MODE=hash or none")
+
+
+def _check_uri(uri: str) -> None:
+    """A Bolt URI the driver takes, checked before it is given one: the driver's own errors quote
+    the URI whole, credentials included."""
+    shown = redact_uri(uri)
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme.lower() not in URI_SCHEMES:
+        raise ConfigError(f"NEO4J_URI={shown!r} is not a Bolt URI; use one of {', '.join(URI_SCHEMES)}, "
+                          "e.g. bolt://localhost:7687")
+    if "@" in rest.partition("/")[0]:
+        raise ConfigError(f"NEO4J_URI={shown!r} carries credentials, which the driver does not take from "
+                          "the URI; set NEO4J_USER and NEO4J_PASSWORD instead")
 
 
 def pool_warning(settings: Settings, workers: int) -> str | None:

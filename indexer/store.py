@@ -25,6 +25,7 @@ import neo4j
 from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
     ConnectionAcquisitionTimeoutError,
     ConstraintError,
     DriverError,
@@ -251,6 +252,13 @@ class GraphStore:
                                 "is it running?") from exc
         except (DriverError, OSError) as exc:
             raise DatabaseError(f"cannot reach the graph database at {self.where}: {exc}; is it running?") from exc
+        name = self.settings.database
+        try:  # (the server info above is the server's: this is the database itself)
+            self.read_tx(lambda tx: tx.run("RETURN 1").consume(), f"opening database {name!r}")
+        except ClientError as exc:
+            what = f"database {name!r}" if name else "its default database"
+            raise DatabaseError(f"{self.where} cannot open {what}: {exc.message or exc.code}; "
+                                "check NEO4J_DATABASE") from exc
         return classify(info.agent, str(info.address), ".".join(map(str, info.protocol_version)))
 
     def ensure_schema(self, info: ServerInfo, embed_dims: int | None) -> None:

@@ -27,6 +27,9 @@ def test_precedence_defaults_dotenv_env_flags(tmp_path: Path) -> None:
         ({"PARALLEL_INDEXING_ENABLED": "maybe"}, "PARALLEL_INDEXING_ENABLED='maybe' is not a boolean"),
         ({"INDEXING_MODE": "fast"}, "INDEXING_MODE='fast' is not one of"),
         ({"EMBED_MODE": "magic"}, "EMBED_MODE='magic' is not one of"),
+        ({"EMBED_MODE": "openai"}, "EMBED_MODE=openai needs OPENAI_API_KEY"),
+        ({"NEO4J_URI": "garbage"}, "NEO4J_URI='garbage' is not a Bolt URI"),
+        ({"NEO4J_URI": "http://localhost:7474"}, "NEO4J_URI='http://localhost:7474' is not a Bolt URI"),
     ],
 )
 def test_invalid_values_name_the_setting_and_range(env, message) -> None:
@@ -34,6 +37,23 @@ def test_invalid_values_name_the_setting_and_range(env, message) -> None:
         load_settings(environ=env, dotenv_path=None)
     assert str(err.value).startswith(message)
     assert "\n" not in str(err.value)
+
+
+def test_a_uri_with_credentials_is_refused_without_showing_the_password() -> None:
+    # the driver refuses them too, in an error that quotes the whole URI
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"NEO4J_URI": "bolt://neo4j:Hunter2pw@127.0.0.1:7687"}, dotenv_path=None)
+    assert "NEO4J_USER and NEO4J_PASSWORD" in str(err.value)
+    assert "Hunter2pw" not in str(err.value) and "neo4j:***@127.0.0.1" in str(err.value)
+
+
+def test_other_tools_settings_in_dotenv_are_left_alone(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DJANGO_SECRET_KEY=abc\nMAX_WORKERS=3\nEMBED_MODE=openai\nEMBED_API_KEY=sk-from-dotenv\n")
+    s = load_settings(environ={}, dotenv_path=dotenv)
+    assert (s.max_workers, s.embed.api_key) == (3, "sk-from-dotenv")
+    with pytest.raises(ConfigError, match="unknown setting MAX_WORKER$"):  # flags are still checked
+        load_settings({"MAX_WORKER": 2}, environ={}, dotenv_path=None)
 
 
 def test_small_pool_is_a_warning_not_an_error() -> None:

@@ -78,6 +78,14 @@ def test_edges_fanning_in_and_out_are_written_once_each(clean_graph: GraphDB) ->
 
 
 @pytest.mark.graphdb
+def test_a_database_the_server_does_not_have_is_named(clean_graph: GraphDB) -> None:
+    with clean_graph.store(NEO4J_DATABASE="nosuchdb") as store, pytest.raises(DatabaseError) as err:
+        store.verify()
+    assert "cannot open database 'nosuchdb'" in str(err.value) and "check NEO4J_DATABASE" in str(err.value)
+    assert clean_graph.password not in str(err.value)
+
+
+@pytest.mark.graphdb
 def test_children_share_the_driver_and_count_apart(clean_graph: GraphDB) -> None:
     with clean_graph.store() as parent:
         children = [parent.child() for _ in range(3)]
