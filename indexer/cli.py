@@ -99,6 +99,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         summary = pipeline.run_index(args.path, settings, clear=args.clear, progress=bar.update if bar else None,
                                      on_phase=bar.phase if bar else None)
         ended = "indexed"
+    except pipeline.OtherCodebase as exc:
+        print(f"codegraph: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except pipeline.IndexInterrupted as stop:
         if bar:
             bar.close("interrupted")

@@ -43,6 +43,11 @@ def _is_virtualenv(dirpath: str) -> bool:
     return os.path.exists(os.path.join(dirpath, "pyvenv.cfg"))
 
 
+#: How an error of a directory that could not be listed begins (its relpath is the directory's,
+#: "." for the root): what the graph holds from there is not known to be gone.
+UNLISTED = "cannot list directory"
+
+
 def discover(root: str | os.PathLike[str]) -> tuple[list[SourceFile], list[FileError]]:
     """Return (files, errors) for every `*.py` under `root`, sorted by relative path."""
     root_path = Path(root).resolve()
@@ -54,7 +59,7 @@ def discover(root: str | os.PathLike[str]) -> tuple[list[SourceFile], list[FileE
 
     def on_walk_error(exc: OSError) -> None:
         rel = os.path.relpath(exc.filename or str(root_path), root_path)
-        errors.append(FileError(rel, ErrorKind.UNREADABLE, f"cannot list directory: {exc.strerror}"))
+        errors.append(FileError(rel, ErrorKind.UNREADABLE, f"{UNLISTED}: {exc.strerror}"))
 
     for dirpath, dirnames, filenames in os.walk(root_path, onerror=on_walk_error):
         reldir = os.path.relpath(dirpath, root_path)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from indexer import gcpause, runtime
 from indexer.config import Settings, pool_warning
-from indexer.discover import discover
+from indexer.discover import UNLISTED, discover
 from indexer.edgewriter import EdgeWriter
 from indexer.model import (
     BatchResult,
@@ -85,6 +85,11 @@ class Summary:
         data = asdict(self)
         data.pop("counters")
         return {**data, **self.counters.to_dict()}
+
+
+class OtherCodebase(ValueError):
+    """The graph holds modules and none of them is under the root given: indexing there would
+    remove them all at the end (a wrong folder, an empty or unreadable one, another codebase)."""
 
 
 class IndexInterrupted(KeyboardInterrupt):
@@ -183,6 +188,9 @@ def run_index(
                     store.ensure_schema(info, settings.embed.dims if settings.embed.mode == "hash" else None)
                     if clear:
                         log.info("cleared %d nodes", store.clear())
+                    stored = set() if clear else store.stored_module_paths()
+                    present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
+                    _check_same_codebase(root, stored, present, store.where)
                 with ExitStack() as running:
                     with clock.phase("start_workers") if team.separate else nullcontext():
                         running.enter_context(team)  # (a LocalCluster starts here)
@@ -205,8 +213,7 @@ def run_index(
                         summary.counters.merge(writer.counters)
                     _warn_dangling(summary)
                 with clock.phase("cleanup"):
-                    present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
-                    gone = sorted(store.stored_module_paths() - present)
+                    gone = _gone(stored - present, discovery_errors, summary)
                     if gone:
                         store.delete_paths(gone)
                         summary.files_removed = len(gone)
@@ -254,6 +261,30 @@ def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, s
         summary.warnings.append(f"the {team.mode} pool broke ({team.fallback_reason}); the remaining files were "
                                 "indexed in this process")
     return all_facts, written
+
+
+def _check_same_codebase(root: str, stored: set[str], present: set[str], where: str) -> None:
+    if stored and not stored & present:
+        found = "no Python files" if not present else f"{len(present)} files, none"
+        raise OtherCodebase(
+            f"the graph at {where} holds {len(stored)} modules and {root} has {found} of them: the wrong folder, "
+            "or another codebase (paths are relative to the folder indexed); nothing was written. Index it into "
+            "another database (NEO4J_DATABASE), or pass --clear to replace what the graph holds")
+
+
+def _gone(missing: set[str], discovery_errors: list[FileError], summary: Summary) -> list[str]:
+    """The stored modules to remove: those not found, except under a directory that could not be
+    listed (they may well be there still: they are kept, and the summary says so)."""
+    unlisted = [e.relpath for e in discovery_errors if e.message.startswith(UNLISTED)]
+    if not unlisted:
+        return sorted(missing)
+    kept = {p for p in missing for d in unlisted if d == "." or p.startswith(d.rstrip("/") + "/")}
+    if kept:
+        text = (f"{len(kept)} stored modules under directories that could not be listed ({', '.join(unlisted[:3])}"
+                f"{', ...' if len(unlisted) > 3 else ''}) were kept; fix their permissions and run again")
+        log.warning(text)
+        summary.warnings.append(text)
+    return sorted(missing - kept)
 
 
 def _warn_dangling(summary: Summary) -> None:

@@ -133,13 +133,19 @@ class EmbeddedServer:
     def log_path(self) -> Path:
         return self.data_dir / "server.log"
 
+    @property
+    def secret_args(self) -> Path:
+        """The Java argument file that carries the root password (`@file` on the command line:
+        a command line is visible to every user of the machine); 0600, removed once it started."""
+        return self.data_dir / "secret.args"
+
     def command(self, bolt_port: int, http_port: int) -> list[str]:
         home = arcadedb_home()
         return [
             java_binary(home), f"-Xmx{self.heap}", *self.java_options, "-cp", str(home / "jars") + os.sep + "*",
             f"-Darcadedb.server.rootPath={self.data_dir}",
             f"-Darcadedb.server.databaseDirectory={self.data_dir / 'databases'}",
-            f"-Darcadedb.server.rootPassword={self.password}",
+            f"@{self.secret_args}",
             f"-Darcadedb.server.defaultDatabases={DATABASE}[root]",
             "-Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             "-Darcadedb.server.httpIncomingHost=127.0.0.1", f"-Darcadedb.server.httpIncomingPort={http_port}",
@@ -158,16 +164,24 @@ class EmbeddedServer:
             kwargs["preexec_fn"] = _die_with_parent
         log.info("starting ArcadeDB (bolt 127.0.0.1:%d, http 127.0.0.1:%d, data %s)", bolt_port, http_port,
                  self.data_dir)
-        with open(self.log_path, "ab") as logfile:  # cwd: ArcadeDB writes ./log where it runs
-            self.process = subprocess.Popen(cmd, stdout=logfile, cwd=self.data_dir, **kwargs)
-        handle = ServerHandle(self.process.pid, f"bolt://127.0.0.1:{bolt_port}", "root", self.password,
-                              DATABASE, http_port, str(self.data_dir))
+        quoted = self.password.replace("\\", "\\\\").replace('"', '\\"')
+        self.secret_args.unlink(missing_ok=True)  # (an old one would keep its permissions)
+        fd = os.open(self.secret_args, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as args:
+            args.write(f'"-Darcadedb.server.rootPassword={quoted}"\n')
         try:
-            wait_ready(handle, timeout, self.process, self.log_path)
-            prepare_database(handle, self.buckets)
-        except BaseException:
-            self.stop()
-            raise
+            with open(self.log_path, "ab") as logfile:  # cwd: ArcadeDB writes ./log where it runs
+                self.process = subprocess.Popen(cmd, stdout=logfile, cwd=self.data_dir, **kwargs)
+            handle = ServerHandle(self.process.pid, f"bolt://127.0.0.1:{bolt_port}", "root", self.password,
+                                  DATABASE, http_port, str(self.data_dir))
+            try:
+                wait_ready(handle, timeout, self.process, self.log_path)
+                prepare_database(handle, self.buckets)
+            except BaseException:
+                self.stop()
+                raise
+        finally:
+            self.secret_args.unlink(missing_ok=True)  # (read by the JVM as it started)
         self.handle = handle
         return handle
 

@@ -115,6 +115,22 @@ def test_reindex_skips_unchanged_rewrites_changed_and_removes_deleted(clean_grap
 
 
 @pytest.mark.graphdb
+def test_an_empty_folder_or_another_codebase_is_refused_and_the_graph_kept(clean_graph: GraphDB, make_tree) -> None:
+    root = make_tree(PACKAGE)
+    index(clean_graph, root, INDEXING_MODE="sequential")
+    before = stats(clean_graph)
+    empty = make_tree({}, name="empty")
+    other = make_tree({"tool.py": "def main():\n    pass\n"}, name="other")
+    for folder, says in ((empty, "has no Python files"), (other, "has 1 files, none of them")):
+        with pytest.raises(pipeline.OtherCodebase, match=says) as err:
+            index(clean_graph, folder, INDEXING_MODE="sequential")
+        assert "nothing was written" in str(err.value) and "--clear" in str(err.value)
+        assert stats(clean_graph).digest == before.digest  # (before: every module was removed)
+    replaced = index(clean_graph, other, INDEXING_MODE="sequential", clear=True)
+    assert (replaced.counters.files_indexed, stats(clean_graph).nodes["Module"]) == (1, 1)
+
+
+@pytest.mark.graphdb
 @pytest.mark.slow
 @pytest.mark.xdist_group("stdlib")
 def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib: Path) -> None:

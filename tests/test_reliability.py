@@ -116,6 +116,41 @@ def test_unreadable_file_is_a_typed_error(clean_graph: GraphDB) -> None:
 
 
 @pytest.mark.graphdb
+@pytest.mark.skipif(shutil.which("setpriv") is None and IS_ROOT, reason="as root, needs setpriv to drop privileges")
+def test_what_the_graph_holds_under_an_unlistable_directory_is_kept(clean_graph: GraphDB) -> None:
+    root = Path(tempfile.mkdtemp(prefix="codegraph-unlisted-"))
+    try:
+        os.chmod(root, 0o755)
+        (root / "fine.py").write_text("def ok():\n    pass\n")
+        (root / "sub").mkdir()
+        (root / "sub" / "kept.py").write_text("def there():\n    pass\n")
+        for p in (root / "fine.py", root / "sub" / "kept.py"):
+            os.chmod(p, 0o644)
+        pipeline.run_index(str(root), clean_graph.settings(INDEXING_MODE="sequential"))
+        os.chmod(root / "sub", 0)  # the second run cannot list it: its module must not count as deleted
+        cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
+        if IS_ROOT:  # root lists everything: run the indexer as nobody, as a user would be
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+            probe = subprocess.run([*cmd[:4], sys.executable, "-c", "import indexer"], capture_output=True, text=True)
+            if probe.returncode:
+                pytest.skip(f"user nobody cannot import this checkout's indexer: {probe.stderr.strip()[-200:]}")
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **clean_graph.env(),
+               "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root))
+        assert out.returncode == 0, out.stderr[-2000:]
+        summary = json.loads(out.stdout)
+        assert summary["files_removed"] == 0
+        assert any("1 stored modules under directories that could not be listed (sub)" in w
+                   for w in summary["warnings"]), summary["warnings"]
+        with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+            paths = {r["p"] for r in s.run("MATCH (m:Module) RETURN m.path AS p").data()}
+        assert paths == {"fine.py", "sub/kept.py"}
+    finally:
+        os.chmod(root / "sub", 0o755)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.graphdb
 @pytest.mark.xdist_group("stdlib")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize(("mode", "workers"), MODES)

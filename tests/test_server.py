@@ -24,8 +24,18 @@ def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Pa
         assert handle.uri.startswith("bolt://127.0.0.1:")
         log = (tmp_path / "a" / "server.log").read_text()
         assert "Listening for incoming BOLT connections on /127.0.0.1" in log
-        assert "-XX:+UseParallelGC" in psutil.Process(handle.pid).cmdline()  # the default collector
+        command = psutil.Process(handle.pid).cmdline()
+        assert "-XX:+UseParallelGC" in command  # the default collector
+        assert not any(a.password in arg for arg in command)  # any user of the machine sees a command line
+        assert not a.secret_args.exists()
     assert not pid_alive(handle.pid)
+
+
+@needs_embedded
+def test_a_password_with_quotes_and_spaces_reaches_the_server(tmp_path: Path) -> None:
+    with EmbeddedServer(tmp_path, password='p"w \\ \'x y012345678') as handle:  # (start checks it logs in)
+        assert handle.password == 'p"w \\ \'x y012345678'
+        assert not any("y012345678" in arg for arg in psutil.Process(handle.pid).cmdline())
 
 
 @needs_embedded
