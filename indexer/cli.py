@@ -22,6 +22,7 @@ from typing import Any
 from indexer import __version__, interrupts, project, runtime
 from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
 from indexer.model import INFRASTRUCTURE_ERRORS
+from indexer.pool import ClusterUnreachable
 from indexer.redact import redacting
 from indexer.server import ServerError
 from indexer.store import DatabaseError, GraphStore
@@ -379,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"codegraph: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DatabaseError, ServerError, NotADirectoryError) as exc:
+    except (DatabaseError, ServerError, NotADirectoryError, ClusterUnreachable) as exc:
         print(f"codegraph: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except interrupts.Terminated:

@@ -27,6 +27,8 @@ from types import TracebackType
 from typing import Any
 
 from indexer.config import ConfigError
+from indexer.pool import ClusterUnreachable
+from indexer.redact import redact_uri
 
 try:
     from distributed import Client, LocalCluster, WorkerPlugin
@@ -74,8 +76,9 @@ class DaskCluster:
     """A Dask client (and, without a scheduler address, a LocalCluster) and its executor."""
 
     def __init__(self, workers: int, scheduler: str | None, *, initializer: Callable[..., Any],
-                 initargs: tuple[Any, ...] = (), finalizer: Callable[[Any], None] | None = None) -> None:
-        self.workers, self.scheduler = workers, scheduler
+                 initargs: tuple[Any, ...] = (), finalizer: Callable[[Any], None] | None = None,
+                 connect_timeout: float = 30.0) -> None:
+        self.workers, self.scheduler, self.connect_timeout = workers, scheduler, connect_timeout
         self.plugin = _WorkerState(initializer, initargs, finalizer)
         self.name = f"codegraph-worker-{uuid.uuid4().hex[:12]}"
         self.cluster: LocalCluster | None = None
@@ -84,7 +87,12 @@ class DaskCluster:
     def start(self) -> Executor:
         if self.scheduler:
             log.info("dask: connecting to the scheduler at %s", self.scheduler)
-            self.client = Client(self.scheduler, timeout=30)
+            try:
+                self.client = Client(self.scheduler, timeout=self.connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ClusterUnreachable(
+                    f"cannot reach the Dask scheduler at {redact_uri(self.scheduler)} ({exc}); is it running? "
+                    "check --scheduler / DASK_SCHEDULER_ADDRESS, or leave it out for a local cluster") from None
         else:
             log.info("dask: starting a LocalCluster of %d worker processes on 127.0.0.1", self.workers)
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,

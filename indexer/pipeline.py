@@ -170,10 +170,14 @@ def run_index(
                       started_at=round(clock.epoch, 3), runtime=runtime.describe_runtime(at_start))
     log.info("%d files under %s; executor %s x%d (%s)", len(files), root, decision.mode, decision.workers,
              decision.reason)
-    warning = pool_warning(settings, decision.workers)
-    if warning:
-        log.warning(warning)
-        summary.warnings.append(warning)
+    warnings = [pool_warning(settings, decision.workers)]
+    if settings.scheduler and decision.mode != runtime.DASK:
+        warnings.append(f"a Dask scheduler is given (--scheduler / DASK_SCHEDULER_ADDRESS) but the mode is "
+                        f"{decision.mode}: it is not used; pass --mode dask to use it")
+    for warning in warnings:
+        if warning:
+            log.warning(warning)
+            summary.warnings.append(warning)
     errors: list[FileError] = list(discovery_errors)
     quiet_syntax_warnings()
     config = WorkerConfig(settings, settings.embed.fingerprint(), log_levels_here())

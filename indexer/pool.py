@@ -33,6 +33,13 @@ except ImportError:  # pragma: no cover
     BrokenExecutor = BrokenProcessPool  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
+
+
+class ClusterUnreachable(RuntimeError):
+    """The Dask scheduler asked for cannot be reached (here, not in `indexer.cluster`: the command
+    line catches it without importing Dask)."""
+
+
 THREAD_GRACE = 5.0  # seconds running thread tasks get to finish after an interrupt
 T = TypeVar("T")
 R = TypeVar("R")

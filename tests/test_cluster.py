@@ -129,3 +129,16 @@ def test_without_the_dask_extra_the_mode_names_it_before_connecting(tmp_path) ->
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 2, out.stderr
     assert "pip install 'codegraph[dask]'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_unreachable_scheduler_is_one_line_naming_it() -> None:
+    from indexer.cluster import DaskCluster
+    from indexer.pool import ClusterUnreachable
+
+    cluster = DaskCluster(1, "tcp://127.0.0.1:9", initializer=dict, connect_timeout=2)
+    with pytest.raises(ClusterUnreachable) as err:
+        cluster.start()
+    message = str(err.value)
+    assert message.startswith("cannot reach the Dask scheduler at tcp://127.0.0.1:9 (")
+    assert "DASK_SCHEDULER_ADDRESS" in message and "\n" not in message
+    cluster.close()

@@ -157,6 +157,13 @@ def test_stdlib_gives_the_same_graph_in_every_mode(clean_graph: GraphDB, stdlib:
         assert got.digest == reference.digest, f"{mode} x{workers} wrote a different graph"
 
 
+@pytest.mark.graphdb
+def test_a_scheduler_without_the_dask_mode_is_said_to_be_unused(clean_graph: GraphDB, make_tree) -> None:
+    summary = index(clean_graph, make_tree(PACKAGE), INDEXING_MODE="sequential",
+                    DASK_SCHEDULER_ADDRESS="tcp://127.0.0.1:8786")
+    assert any("it is not used; pass --mode dask" in w for w in summary.warnings), summary.warnings
+
+
 def test_auto_mode_uses_runtime_facts(make_tree) -> None:
     facts = RuntimeFacts((3, 14), True, False, True, 8)
     files = {f"m{i}.py": "x = 1\n" for i in range(60)}
