@@ -93,6 +93,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     bar = _progress_bar(args)
     setup_logging(args.verbose - args.quiet, settings.secrets(),
                   bar.writing if bar else None)
+    if not os.path.isdir(args.path):  # (said before a missing database: it is the first thing to fix)
+        raise NotADirectoryError(f"{args.path}: not a directory; give the root of a Python codebase")
     _need_database(settings)
     restore = interrupts.install()
     ended = "stopped"  # what the bar's last line says (a failure's message follows it)
@@ -380,7 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"codegraph: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DatabaseError, ServerError, NotADirectoryError, ClusterUnreachable) as exc:
+    except NotADirectoryError as exc:  # a path given that is no folder: usage
+        print(f"codegraph: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (DatabaseError, ServerError, ClusterUnreachable) as exc:
         print(f"codegraph: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except interrupts.Terminated:

@@ -210,8 +210,10 @@ class Worker:
         c.edges_written += matched
         c.edges_dangling += len(defines) - matched
         c.files_indexed += len(written)
-        c.files_unchanged += sum(1 for p in parsed if p.relpath not in written)
-        kept = [p for p in parsed if p.relpath in written or stored.get(p.facts.module_id) == p.fingerprint]
+        same = [p for p in parsed if p.relpath not in written and stored.get(p.facts.module_id) == p.fingerprint]
+        c.files_unchanged += len(same)  # (not a file that failed: its error is counted)
+        unchanged = {p.relpath for p in same}
+        kept = [p for p in parsed if p.relpath in written or p.relpath in unchanged]
         result.facts = [p.facts for p in kept]
         result.written = sorted(p.facts.module_id for p in fresh)
         c.lines += sum(len(p.lines) for p in kept)

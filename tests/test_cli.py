@@ -148,6 +148,12 @@ def test_no_database_says_how_to_get_one(tmp_path: Path) -> None:
     assert "codegraph db start" in out.stderr and "NEO4J_URI" in out.stderr
 
 
+def test_a_path_that_is_no_folder_is_a_usage_error_said_before_the_database(tmp_path: Path) -> None:
+    out = run(["index", str(tmp_path / "nope")], cwd=tmp_path)  # (no database configured either)
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"codegraph: {tmp_path / 'nope'}: not a directory; give the root of a Python codebase"
+
+
 def test_unreachable_database_is_named_without_password(tmp_path: Path) -> None:
     env = {"NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "pw-should-not-print"}
     out = run(["index", str(tmp_path)], env=env, cwd=tmp_path)

@@ -41,6 +41,22 @@ def test_a_batch_is_written_once_and_skipped_while_unchanged(clean_graph: GraphD
         assert changed.written == ["m.py"] and changed.counters.nodes_written == 2
 
 
+@pytest.mark.graphdb
+def test_a_file_that_fails_is_counted_failed_not_unchanged(clean_graph: GraphDB, make_tree) -> None:
+    import dataclasses
+
+    root = make_tree({"m.py": "def f():\n    return 1\n"})
+    files, _ = discover(root)
+    settings = load_settings({**clean_graph.env(), "EMBED_MODE": "openai", "OPENAI_API_KEY": "sk-test",
+                              "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, environ={}, dotenv_path=None)
+    settings = dataclasses.replace(settings, embed=dataclasses.replace(settings.embed, max_retries=0))
+    with clean_graph.store() as store, Worker(WorkerConfig(settings, ""), store) as worker:
+        store.ensure_schema(store.verify(), None)
+        result = worker.index_batch(files)
+    assert [(e.relpath, e.kind) for e in result.errors] == [("m.py", ErrorKind.EMBED)]
+    assert (result.counters.files_indexed, result.counters.files_unchanged, result.facts) == (0, 0, [])
+
+
 def test_what_runs_in_a_subinterpreter_imports_only_the_stdlib() -> None:
     """parse_batch (and the initializer) run in subinterpreters: importing them must load nothing
     but the stdlib and this package (numpy, tiktoken and the neo4j driver refuse to load there).
