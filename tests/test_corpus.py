@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,20 @@ def test_stdlib_and_unknown_names() -> None:
         corpora.get("nope")
     with pytest.raises(corpora.CorpusError, match="unknown preset"):
         corpora.generate("huge", Path("/nonexistent"))
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "indexer", "corpus", "make", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_corpus_make_of_an_unknown_name_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    out = make("bogusname")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == ("codegraph corpus make: unknown corpus 'bogusname'; use one of small, small60, "
+                                  "small99, medium, large, xlarge, stdlib, django, requests "
+                                  "(see `codegraph corpus list`)")
+    target = tmp_path / "file"
+    target.write_text("not a folder")
+    out = make("small", str(target))
+    assert out.returncode == 2 and out.stderr.strip() == f"codegraph corpus make: {target} is not an empty folder"

@@ -15,6 +15,7 @@ from typing import Any
 from codegraph_harness import corpus as corpora
 
 EXIT_NOGO, EXIT_USAGE = 1, 2
+EXIT_FAILED = 1  # the input was fine, the work could not be done (as the indexer's own commands)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -84,13 +85,19 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         return _usage("codegraph corpus make: name a corpus (see `codegraph corpus list`)")
     if not 0.0 <= args.bad_share <= 0.5:
         return _usage("codegraph corpus make: --bad-share must be between 0 and 0.5")
-    if args.dir and args.name in corpora.PRESETS:
-        target = Path(args.dir)
-        if target.exists() and any(target.iterdir()):
-            return _usage(f"codegraph corpus make: {target} is not empty")
-        made = corpora.generate(args.name, target, seed=args.seed, bad_share=args.bad_share)
-    else:
-        made = corpora.get(args.name, seed=args.seed, bad_share=args.bad_share)
+    try:
+        if args.dir and args.name in corpora.PRESETS:
+            target = Path(args.dir)
+            if target.exists() and (not target.is_dir() or any(target.iterdir())):
+                return _usage(f"codegraph corpus make: {target} is not an empty folder")
+            made = corpora.generate(args.name, target, seed=args.seed, bad_share=args.bad_share)
+        else:
+            made = corpora.get(args.name, seed=args.seed, bad_share=args.bad_share)
+    except corpora.UnknownCorpus as exc:  # bad input: say which names exist
+        return _usage(f"codegraph corpus make: {exc} (see `codegraph corpus list`)")
+    except (corpora.CorpusError, OSError) as exc:  # the name is fine, making it failed (download, disk)
+        print(f"codegraph corpus make: {args.name}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(made.to_dict(), indent=2))
     else:

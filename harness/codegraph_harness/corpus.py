@@ -29,7 +29,11 @@ MODULES_PER_PACKAGE = 12
 
 
 class CorpusError(RuntimeError):
-    pass
+    """A corpus could not be made (e.g. pip could not download an sdist)."""
+
+
+class UnknownCorpus(CorpusError):
+    """The name is no preset, not `stdlib` and no sdist: the caller asked for something that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def _module_count(files: int) -> int:
 def generate(preset: str, target: Path, *, seed: int = 0, bad_share: float = 0.0) -> Corpus:
     """Write the preset's files under `target` (which must be empty or absent)."""
     if preset not in PRESETS:
-        raise CorpusError(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
+        raise UnknownCorpus(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     count = _module_count(PRESETS[preset])
     rng = random.Random(f"{preset}:{seed}:{GENERATOR_VERSION}")
     names = [_module_name(i) for i in range(count)]
@@ -242,4 +246,4 @@ def get(name: str, *, seed: int = 0, bad_share: float = 0.0) -> Corpus:
         return stdlib()
     if name in SDISTS or "==" in name:
         return sdist(name)
-    raise CorpusError(f"unknown corpus {name!r}; use one of {', '.join([*PRESETS, 'stdlib', *SDISTS])}")
+    raise UnknownCorpus(f"unknown corpus {name!r}; use one of {', '.join([*PRESETS, 'stdlib', *SDISTS])}")
