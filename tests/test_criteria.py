@@ -3,12 +3,25 @@ record counts. Records are built by hand (tests/builders.py): no database."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from codegraph_harness.records import AccuracyRecord, CategoryScore, NotRun, RunRecord
 from codegraph_harness.verdict import criteria as crit
 
 from .builders import failed, leak, paired, run
 
 SPEC = crit.load()
+
+
+def test_a_criteria_file_that_is_missing_or_not_toml_is_named(tmp_path: Path) -> None:
+    with pytest.raises(crit.CriteriaError, match=f"criteria file {tmp_path / 'nope.toml'}: cannot be read"):
+        crit.load(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("garbage = [\n")
+    with pytest.raises(crit.CriteriaError, match=f"criteria file {bad}: not valid TOML"):
+        crit.load(bad)
 
 
 def judge(records: list, cores: int = 8) -> dict[str, crit.Verdict]:

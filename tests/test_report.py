@@ -87,3 +87,17 @@ def test_a_run_folder_of_another_version_is_refused_with_what_to_do(tmp_path: Pa
     (tmp_path / "old.json").write_text('{"schema": "codegraph.run/1", "record": {}}')
     out = subprocess.run([sys.executable, "-m", "indexer", "report", str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 2 and "not a codegraph record" in out.stderr
+
+
+def test_a_criteria_file_that_is_missing_or_not_toml_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    records.write(run_dir, records.NotRun("3.12", "x"), label="a")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("garbage = [\n")
+    for criteria, says in ((tmp_path / "nope.toml", "cannot be read (No such file or directory)"),
+                           (bad, "not valid TOML")):
+        out = subprocess.run([sys.executable, "-m", "indexer", "report", str(run_dir), "--criteria", str(criteria)],
+                             capture_output=True, text=True)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert out.stderr.startswith(f"codegraph report: criteria file {criteria}: {says}"), out.stderr

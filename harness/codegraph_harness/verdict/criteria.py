@@ -46,8 +46,17 @@ class Verdict:
 
 
 def load(path: Path = DEFAULT) -> dict[str, Any]:
-    with open(path, "rb") as fh:
-        spec = tomllib.load(fh)
+    """The criteria of the TOML file at `path`. A file that cannot be read, is not TOML or is of
+    another version is a CriteriaError naming the file (`codegraph report` prints it, exit 2)."""
+    try:
+        with open(path, "rb") as fh:
+            spec = tomllib.load(fh)
+    except OSError as exc:
+        raise CriteriaError(f"criteria file {path}: cannot be read ({exc.strerror or exc}); pass --criteria an "
+                            f"existing TOML file, or leave --criteria out for the packaged {DEFAULT.name}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CriteriaError(f"criteria file {path}: not valid TOML ({exc}); fix it, or start from a copy of "
+                            f"{DEFAULT}") from None
     if spec.get("version") != VERSION:
         raise CriteriaError(f"{path}: criteria version {spec.get('version')}, this harness reads {VERSION}")
     return spec

@@ -59,12 +59,12 @@ def require_plots() -> Any:
 
 def build(run_dir: Path, criteria_path: Path = crit.DEFAULT, *, complete_matrix: bool = False) -> Report:
     plots = require_plots()
+    spec = crit.load(criteria_path)  # before the run folder: a bad --criteria is named whatever the run holds
     run = rec.load_run(run_dir)
     if not run.documents:
         raise ReportError(f"{run_dir} holds no result files: run `codegraph bench --results {run_dir.parent} "
                           f"--run-id {run_dir.name}` first")
     records = run.records
-    spec = crit.load(criteria_path)
     machines = run.machines()
     cores = min((m.cpu_count for m in machines.values()), default=os.cpu_count() or 1)
     verdicts = crit.evaluate(records, spec, cores=cores, complete_matrix=complete_matrix)
