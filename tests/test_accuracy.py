@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codegraph_harness.accuracy import load_suite, pycg_name, run_suite
+from codegraph_harness.accuracy import SuiteError, load_suite, pycg_name, run_suite
 
 # where it lies beside the project (`make bench` points CODEGRAPH_ACCURACY_SUITE at the same folder)
 PYCG = Path(os.environ.get("CODEGRAPH_ACCURACY_SUITE")
@@ -71,3 +71,21 @@ def test_pycg_micro_stays_above_the_floor() -> None:
     assert total["precision"] >= FLOOR["precision"], total
     assert total["recall"] >= FLOOR["recall"], total
     assert total["exact"] >= FLOOR["exact"], total
+
+
+def accuracy(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "indexer", "accuracy", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_callgraph_json_that_is_not_json_is_named(tmp_path: Path) -> None:
+    write_case(tmp_path, "good", {"main.py": "def f(): pass\nf()\n"}, {"main": ["main.f"], "main.f": []})
+    write_case(tmp_path, "broken", {"main.py": "def f(): pass\n"}, {})
+    broken = tmp_path / "cat" / "broken" / "callgraph.json"
+    broken.write_text('{"main": [\n')
+    with pytest.raises(SuiteError, match=f"{broken}: not valid JSON"):
+        load_suite(tmp_path)
+    out = accuracy(str(tmp_path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith(f"codegraph accuracy: {broken}: not valid JSON (Expecting value: line 2")
+    assert len(out.stderr.strip().splitlines()) == 1

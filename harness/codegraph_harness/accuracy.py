@@ -27,6 +27,10 @@ EXPECTED = "callgraph.json"
 Pair = list[str]  # [caller, callee]
 
 
+class SuiteError(ValueError):
+    """A suite that cannot be measured as it is: the message names the file or folder and what is wrong."""
+
+
 # -- naming -------------------------------------------------------------------------------------
 # codegraph ids in PyCG's naming.
 #
@@ -85,7 +89,11 @@ def load_suite(root: str | Path) -> list[Case]:
         raise NotADirectoryError(f"{root}: not a directory holding <category>/<case>/{EXPECTED}")
     cases = []
     for graph in sorted(base.glob(f"*/*/{EXPECTED}")):
-        data = json.loads(graph.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(graph.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SuiteError(f"{graph}: not valid JSON ({exc}); it must be an object of caller -> [callee, ...]"
+                             ) from None
         if not isinstance(data, dict):
             raise ValueError(f"{graph}: expected a JSON object of caller -> [callee, ...]")
         expected = {str(k): sorted({str(c) for c in v}) for k, v in data.items()}
