@@ -89,3 +89,19 @@ def test_a_callgraph_json_that_is_not_json_is_named(tmp_path: Path) -> None:
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.startswith(f"codegraph accuracy: {broken}: not valid JSON (Expecting value: line 2")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ('{"main": "notalist"}', "key 'main': expected a list of callee names, got a string"),
+    ('{"main": ["main.f", 3], "main.f": []}', "key 'main': callee 3 is not a string"),
+    ('["main"]', "expected a JSON object of caller -> [callee, ...], got an array"),
+])
+def test_a_callgraph_json_of_the_wrong_shape_is_named_with_its_key(tmp_path: Path, content: str, says: str) -> None:
+    write_case(tmp_path, "odd", {"main.py": "def f(): pass\n"}, {})
+    graph = tmp_path / "cat" / "odd" / "callgraph.json"
+    graph.write_text(content)
+    with pytest.raises(SuiteError) as caught:
+        load_suite(tmp_path)
+    assert str(caught.value) == f"{graph}: {says}"
+    out = accuracy(str(tmp_path))
+    assert out.returncode == 2 and out.stderr.strip() == f"codegraph accuracy: {graph}: {says}"

@@ -94,11 +94,31 @@ def load_suite(root: str | Path) -> list[Case]:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SuiteError(f"{graph}: not valid JSON ({exc}); it must be an object of caller -> [callee, ...]"
                              ) from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{graph}: expected a JSON object of caller -> [callee, ...]")
-        expected = {str(k): sorted({str(c) for c in v}) for k, v in data.items()}
+        expected = _expected_graph(graph, data)
         cases.append(Case(graph.parent.parent.name, graph.parent.name, graph.parent, expected))
     return cases
+
+
+def _expected_graph(graph: Path, data: Any) -> dict[str, list[str]]:
+    """`data`, read from `graph`, checked to be what PyCG writes: an object mapping each caller
+    to a list of callee names (strings). Anything else would be scored as something it is not
+    (a string's characters as callees, say), so it is a SuiteError naming the file and key."""
+    if not isinstance(data, dict):
+        raise SuiteError(f"{graph}: expected a JSON object of caller -> [callee, ...], got {_json_type(data)}")
+    for caller, callees in data.items():
+        if not isinstance(callees, list):
+            raise SuiteError(f"{graph}: key {caller!r}: expected a list of callee names, got {_json_type(callees)}")
+        for callee in callees:
+            if not isinstance(callee, str):
+                raise SuiteError(f"{graph}: key {caller!r}: callee {json.dumps(callee)} is not a string")
+    return {caller: sorted(set(callees)) for caller, callees in data.items()}
+
+
+def _json_type(value: Any) -> str:
+    """How JSON names the type of `value` (for messages about a file the user wrote)."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def program_modules(path: str | Path) -> set[str]:
