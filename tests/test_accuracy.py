@@ -105,3 +105,21 @@ def test_a_callgraph_json_of_the_wrong_shape_is_named_with_its_key(tmp_path: Pat
     assert str(caught.value) == f"{graph}: {says}"
     out = accuracy(str(tmp_path))
     assert out.returncode == 2 and out.stderr.strip() == f"codegraph accuracy: {graph}: {says}"
+
+
+def test_a_case_without_callgraph_json_is_an_error_and_other_folders_are_ignored(tmp_path: Path) -> None:
+    write_case(tmp_path, "good", {"main.py": "def f(): pass\nf()\n"}, {"main": ["main.f"], "main.f": []})
+    for not_a_case in ("cat/data", "cat/__pycache__", ".git/objects"):
+        (tmp_path / not_a_case).mkdir(parents=True)
+    (tmp_path / "cat" / "data" / "notes.txt").write_text("not a case")
+    (tmp_path / ".git" / "objects" / "main.py").write_text("")  # hidden: not part of the suite
+    assert [c.name for c in load_suite(tmp_path)] == ["good"]
+    lone = tmp_path / "cat" / "lone"
+    lone.mkdir()
+    (lone / "main.py").write_text("def f(): pass\n")
+    with pytest.raises(SuiteError, match=f"{lone}: a case \\(it has main.py\\) without callgraph.json"):
+        load_suite(tmp_path)
+    out = accuracy(str(tmp_path))
+    assert out.returncode == 2 and out.stderr.strip() == (
+        f"codegraph accuracy: {lone}: a case (it has main.py) without callgraph.json: add its expected call graph, "
+        "or move the folder out of the suite")

@@ -83,10 +83,25 @@ class Case:
 
 
 def load_suite(root: str | Path) -> list[Case]:
-    """Every `<category>/<case>/callgraph.json` under `root`, sorted by category then case."""
+    """Every `<category>/<case>/callgraph.json` under `root`, sorted by category then case.
+
+    A case is a folder of a category with `callgraph.json` or `main.py` (every PyCG case has
+    both). One with `main.py` but no `callgraph.json` is a SuiteError naming the folder, not a
+    case skipped: scores over fewer cases than the suite holds would look like the suite's
+    scores (and the bench's accuracy criterion would judge them), and a half-copied suite is
+    the usual cause, so the user must add the file or move the folder out. Anything else is
+    not a case and is ignored: files, hidden folders (`.git`), `__pycache__`, folders without
+    `main.py` (data, docs). A `callgraph.json` that is not JSON, or not an object of caller ->
+    list of callee names, is a SuiteError naming the file (and the key)."""
     base = Path(root)
     if not base.is_dir():
         raise NotADirectoryError(f"{root}: not a directory holding <category>/<case>/{EXPECTED}")
+    for folder in sorted(base.glob("*/*/")):
+        if folder.name.startswith((".", "__")) or folder.parent.name.startswith((".", "__")):
+            continue
+        if (folder / "main.py").is_file() and not (folder / EXPECTED).is_file():
+            raise SuiteError(f"{folder}: a case (it has main.py) without {EXPECTED}: add its expected call graph, "
+                             "or move the folder out of the suite")
     cases = []
     for graph in sorted(base.glob(f"*/*/{EXPECTED}")):
         try:
