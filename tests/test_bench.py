@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from codegraph_harness.verdict import bench
 from indexer import RuntimeFacts
 
@@ -75,3 +82,20 @@ def test_a_plan_of_named_corpora_with_only_auto_and_an_unknown_corpus() -> None:
     plan = cli._plan(args)
     assert [c.name for c in plan.corpora] == ["stdlib", "django"]
     assert all(c.cells == [("sequential", 1), ("auto", 2)] and c.repeats == 1 for c in plan.corpora)
+
+
+@pytest.mark.parametrize(("option", "says"), [
+    (["--workers", "abc"], "--workers abc: 'abc' is not a worker count; give comma-separated positive integers, "
+                           "e.g. --workers 2,4"),
+    (["--workers", "2,0"], "--workers 2,0: '0' is not a worker count"),
+    (["--modes", "thread,bogus"], "--modes thread,bogus: unknown mode 'bogus'; modes are auto, sequential"),
+])
+def test_bad_bench_options_are_one_line_and_exit_2_before_anything_starts(tmp_path: Path, option: list[str],
+                                                                         says: str) -> None:
+    # --graphdb external without NEO4J_URI: were the options not checked first, no server would start either
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CODEGRAPH_"))}
+    out = subprocess.run([sys.executable, "-m", "indexer", "bench", *option, "--no-report", "--graphdb", "external",
+                          "--results", str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith(f"codegraph bench: {says}") and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not any(tmp_path.iterdir())  # no run folder made

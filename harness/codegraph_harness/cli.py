@@ -111,12 +111,39 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+def _worker_counts(text: str) -> list[int]:
+    """'2,4' -> [2, 4]; anything but comma-separated positive integers is a ValueError saying so."""
+    counts = []
+    for word in text.split(","):
+        try:
+            count = int(word)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise ValueError(f"--workers {text}: {word.strip()!r} is not a worker count; give comma-separated "
+                             "positive integers, e.g. --workers 2,4")
+        counts.append(count)
+    return counts
+
+
+def _modes(text: str) -> list[str]:
+    """'thread,process' -> ['thread', 'process']; a mode the indexer does not have is a ValueError."""
+    from indexer import MODES
+
+    modes = text.split(",")
+    for mode in modes:
+        if mode not in MODES:
+            raise ValueError(f"--modes {text}: unknown mode {mode!r}; modes are {', '.join(MODES)}")
+    return modes
+
+
 def _plan(args: argparse.Namespace) -> Any:
+    """The bench plan the options ask for; a ValueError names an option that is not valid."""
     from codegraph_harness.verdict import bench
 
     plan = bench.QUICK if args.quick else bench.FULL
-    modes = args.modes.split(",") if args.modes else None
-    workers = [int(w) for w in args.workers.split(",")] if args.workers else None
+    modes = _modes(args.modes) if args.modes else None
+    workers = _worker_counts(args.workers) if args.workers else None
     if modes or workers:
         plan = plan.with_modes(modes or bench.PARALLEL, workers or [2])
     if args.corpora:
@@ -140,6 +167,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from codegraph_harness.databases.providers import ProviderUnavailable, provision
     from codegraph_harness.verdict import bench
 
+    try:
+        requested = _plan(args)  # the options are checked before any database or run folder is made
+    except ValueError as exc:
+        return _usage(f"codegraph bench: {exc}")
     root = Path(args.results)
     run_dir = root / (args.run_id or records.new_run_id())
     label = bench.label_of(sys.executable)
@@ -169,7 +200,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(f"bench run {run_dir} on {db.provider} {db.flavour} {db.version} with {sys.executable}", flush=True)
             if args.self_test:
                 return _self_test(db, args, run_dir, label)
-            plan, skipped = bench.for_this_interpreter(_plan(args))
+            plan, skipped = bench.for_this_interpreter(requested)
             for item in skipped:
                 records.write(run_dir, item, label=f"{label}-not-run-{item.mode}")
             if args.accuracy:
