@@ -99,3 +99,21 @@ def test_bad_bench_options_are_one_line_and_exit_2_before_anything_starts(tmp_pa
     assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
     assert out.stderr.startswith(f"codegraph bench: {says}") and len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert not any(tmp_path.iterdir())  # no run folder made
+
+
+def test_a_bad_accuracy_suite_or_graphdb_is_one_line_and_exit_2_before_anything_starts(tmp_path: Path) -> None:
+    lone = tmp_path / "suite" / "cat" / "lone"
+    lone.mkdir(parents=True)
+    (lone / "main.py").write_text("def f(): pass\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "CODEGRAPH_"))}
+    results = tmp_path / "results"
+    for option, says in ((["--accuracy", str(tmp_path / "suite")], f"--accuracy {lone}: a case (it has main.py) "
+                                                                     "without callgraph.json"),
+                         (["--graphdb", "bogus"], "--graphdb bogus: unknown graph database; use one of auto, ")):
+        out = subprocess.run([sys.executable, "-m", "indexer", "bench", "--no-report", "--graphdb", "external",
+                              *option, "--results", str(results)], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert out.stderr.startswith(f"codegraph bench: {says}"), out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert not results.exists()

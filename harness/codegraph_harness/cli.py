@@ -164,7 +164,7 @@ def _plan(args: argparse.Namespace) -> Any:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from codegraph_harness import records
-    from codegraph_harness.databases.providers import ProviderUnavailable, provision
+    from codegraph_harness.databases.providers import PROVIDERS, ProviderUnavailable, provision
     from codegraph_harness.verdict import bench
 
     try:
@@ -186,9 +186,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         except ReportError as exc:
             return _usage(f"codegraph bench: {exc}; or pass --no-report and run `codegraph report` where it is "
                           "installed")
-    if args.accuracy and not Path(args.accuracy).is_dir():
-        return _usage(f"codegraph bench: --accuracy {args.accuracy}: not a folder of <category>/<case>/callgraph.json")
+    if args.accuracy:
+        from codegraph_harness.accuracy import load_suite
+
+        try:  # a suite that cannot be measured is said now, not after the database has started
+            cases = load_suite(args.accuracy)
+        except (OSError, ValueError) as exc:
+            return _usage(f"codegraph bench: --accuracy {exc}")
+        if not cases:
+            return _usage(f"codegraph bench: --accuracy {args.accuracy}: holds no <category>/<case>/callgraph.json")
     kind = args.graphdb or os.environ.get("CODEGRAPH_GRAPHDB", "auto")
+    if kind not in PROVIDERS:
+        source = "--graphdb" if args.graphdb else "CODEGRAPH_GRAPHDB"
+        return _usage(f"codegraph bench: {source} {kind}: unknown graph database; use one of {', '.join(PROVIDERS)}")
     with tempfile.TemporaryDirectory(prefix="codegraph-bench-") as tmp:
         try:
             provisioned = provision(kind, Path(tmp))
