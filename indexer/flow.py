@@ -18,7 +18,8 @@ worklist. Abstract values are ints `(index << 3) | kind`:
 Attributes are looked up as Python does: instance attributes, then the class namespaces in
 C3 MRO order (functions found there bind to the receiver), modules' final bindings, then
 their submodules and star imports. A call of a class calls `__init__` (INSTANTIATES is kept
-too), an instance's call `__call__`, `for` `__iter__`/`__next__`, `with` `__enter__`/`__exit__`.
+too), an instance's call `__call__`, `for` `__iter__`/`__next__`, `with` `__enter__`/`__exit__`
+(`async for` and `async with` their `__aiter__`/`__anext__` and `__aenter__`/`__aexit__`).
 What is outside the codebase holds nothing: calls that reach no value stay unresolved.
 """
 
@@ -27,10 +28,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from indexer.model import CLASSMETHOD, ENTER, ITERATE, PROPERTY, RAISE, STATICMETHOD, FunctionFacts
+from indexer.model import (
+    AENTER,
+    AITERATE,
+    CLASSMETHOD,
+    ENTER,
+    ITERATE,
+    PROPERTY,
+    RAISE,
+    STATICMETHOD,
+    FunctionFacts,
+)
 
 FUNC, BOUND, CLASS, INST, MODULE, CONT, GEN, SELF = range(8)
 _KIND_MASK = 7
+#: The two methods each protocol calls on an instance (`__next__` on what `__iter__` returned).
+_DUNDERS = {ITERATE: ("__iter__", "__next__"), AITERATE: ("__aiter__", "__anext__"),
+            ENTER: ("__enter__", "__exit__"), AENTER: ("__aenter__", "__aexit__")}
 #: A variable holds at most this many values: one that would hold more stops growing, and what
 #: it would have reached is not linked (a variable that may hold anything says nothing).
 CAP = 32
@@ -688,31 +702,33 @@ class Solver:
             self.add(dst, ((c << 3) | INST,))
 
     def on_protocol(self, hook: Hook, values: Iterable[int]) -> None:
-        """`for` (stage 0: the iterable, 1: its iterator), `with` and `raise`."""
+        """`for` (stage 0: the iterable, 1: its iterator), `with`, their async forms and `raise`."""
         _, kind, dst, scope, stage = hook
         call = Solver.on_call
         for value in values:
             vk = value & _KIND_MASK
             k = value >> 3
-            if kind == ITERATE:
+            if kind in (ITERATE, AITERATE):
                 if vk == CONT:
-                    if dst >= 0:
+                    if dst >= 0 and kind == ITERATE:  # (`async for` over a list: TypeError)
                         self.edge(self.cont_all[k], dst)
-                elif vk == GEN:
+                elif vk == GEN:  # (sync or async generator: which one is not known)
                     gen = self.functions[k].gen
                     if dst >= 0 and gen >= 0:
                         self.edge(gen, dst)
                 elif vk in (INST, SELF):
+                    first, then = _DUNDERS[kind]
                     if stage == 0:
                         iterator = self.new_var()
-                        self.hook(self.view(k, "__iter__", vk), (call, iterator, scope, (), (), -1))
-                        self.hook(iterator, (Solver.on_protocol, ITERATE, dst, scope, 1))
+                        self.hook(self.view(k, first, vk), (call, iterator, scope, (), (), -1))
+                        self.hook(iterator, (Solver.on_protocol, kind, dst, scope, 1))
                     else:
-                        self.hook(self.view(k, "__next__", vk), (call, dst, scope, (), (), -1))
-            elif kind == ENTER:
+                        self.hook(self.view(k, then, vk), (call, dst, scope, (), (), -1))
+            elif kind in (ENTER, AENTER):
                 if vk in (INST, SELF):
-                    self.hook(self.view(k, "__enter__", vk), (call, dst, scope, (), (), -1))
-                    self.hook(self.view(k, "__exit__", vk), (call, -1, scope, (), (), -1))
+                    enter, exit_ = _DUNDERS[kind]
+                    self.hook(self.view(k, enter, vk), (call, dst, scope, (), (), -1))
+                    self.hook(self.view(k, exit_, vk), (call, -1, scope, (), (), -1))
             elif kind == RAISE and vk == CLASS:
                 self.instantiate(k, (call, -1, scope, (), (), -1))
 

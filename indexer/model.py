@@ -94,8 +94,9 @@ class ImportRef:
 PLAIN, METHOD, CLASSMETHOD, STATICMETHOD, PROPERTY = range(5)
 #: Container kinds (ModuleFacts.containers).
 SEQUENCE, MAPPING = 0, 1
-#: What a protocol use calls (ModuleFacts.protocols): `for x in v`, `with v as x`, `raise v`.
-ITERATE, ENTER, RAISE = 0, 1, 2
+#: What a protocol use calls (ModuleFacts.protocols): `for x in v`, `with v as x`, `raise v`,
+#: `async for x in v` and `async with v as x` (which call the `__a...__` methods instead).
+ITERATE, ENTER, RAISE, AITERATE, AENTER = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,7 @@ class ModuleFacts:
     substores: list[tuple[int, object, int]] = field(default_factory=list)  # (obj, key | None, src)
     containers: list[tuple[int, int, tuple[tuple[object, int], ...]]] = field(default_factory=list)
     calls: list[tuple[int, int, int, tuple[int, ...], tuple[tuple[str, int], ...]]] = field(default_factory=list)
-    protocols: list[tuple[int, int, int, int]] = field(default_factory=list)  # (ITERATE|ENTER|RAISE, dst, src, scope)
+    protocols: list[tuple[int, int, int, int]] = field(default_factory=list)  # (kind: ITERATE..., dst, src, scope)
     supers: list[tuple[int, int, int, str]] = field(default_factory=list)  # (dst, self, cls, attr): super().attr
     decorated: list[tuple[int, int, int]] = field(default_factory=list)  # (binding, function, decorator)
     unknown_calls: int = 0  # calls whose callee is no expression the analysis follows

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from indexer.model import (
+    AENTER,
+    AITERATE,
     CLASSMETHOD,
     ENTER,
     ITERATE,
@@ -547,7 +549,8 @@ class FlowWalker:
         item = -1
         if source >= 0:
             item = self._new()
-            self.facts.protocols.append((ITERATE, item, source, scope.caller))
+            kind = AITERATE if type(node) is ast.AsyncFor else ITERATE
+            self.facts.protocols.append((kind, item, source, scope.caller))
 
         def before() -> None:
             self._assign(scope, node.target, (item, None))
@@ -654,7 +657,8 @@ class FlowWalker:
             result = -1
             if source >= 0:
                 result = self._new() if item.optional_vars is not None else -1
-                self.facts.protocols.append((ENTER, result, source, scope.caller))
+                kind = AENTER if type(node) is ast.AsyncWith else ENTER
+                self.facts.protocols.append((kind, result, source, scope.caller))
             if item.optional_vars is not None:
                 self._assign(scope, item.optional_vars, (result, None))
         self._stmts(scope, node.body)
@@ -976,7 +980,7 @@ class FlowWalker:
             item = -1
             if source >= 0:
                 item = self._new()
-                self.facts.protocols.append((ITERATE, item, source, scope.caller))
+                self.facts.protocols.append((AITERATE if generator.is_async else ITERATE, item, source, scope.caller))
             self._bind_overlay(scope, overlay, generator.target, item)
             for condition in generator.ifs:
                 self._effect(scope, condition)

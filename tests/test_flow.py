@@ -127,6 +127,24 @@ def test_protocols_call_the_dunder_methods(tmp_path: Path) -> None:
             ("main", "Seq.__next__"), ("main", "Fn.__call__")} <= got
 
 
+def test_async_with_and_async_for_call_the_async_dunder_methods(tmp_path: Path) -> None:
+    # `async with` awaits __aenter__/__aexit__ and `async for` calls __aiter__ then awaits
+    # __anext__: the sync methods are not called, and a list cannot be iterated asynchronously
+    got = calls(tmp_path, {"m.py": "def item(): pass\n"
+                                   "class Res:\n    def __enter__(self): return self\n"
+                                   "    def __exit__(self, *a): pass\n"
+                                   "    async def __aenter__(self): return self\n"
+                                   "    async def __aexit__(self, *a): pass\n"
+                                   "    def __iter__(self): return self\n    def __next__(self): pass\n"
+                                   "    def __aiter__(self): return self\n    async def __anext__(self): pass\n"
+                                   "async def main():\n    async with Res():\n        pass\n"
+                                   "    async for _ in Res():\n        pass\n"
+                                   "    async for f in [item]:\n        f()\n"
+                                   "    return [g async for g in Res()]\n"})
+    assert got == {("main", "Res.__aenter__"), ("main", "Res.__aexit__"), ("main", "Res.__aiter__"),
+                   ("main", "Res.__anext__")}
+
+
 def test_the_result_does_not_depend_on_the_order_of_modules(tmp_path: Path) -> None:
     files = {"o/__init__.py": "", "o/a.py": "from o.b import g\ndef f():\n    g()\n",
              "o/b.py": "def g(): pass\nclass K:\n    def m(self):\n        from o.a import f\n        f()\n"}
