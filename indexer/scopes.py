@@ -304,15 +304,13 @@ class FlowWalker:
         if kind == MODULE:
             v = scope.env.get(name, _MISSING)
             return self._gvar(name) if v == _MISSING else v
-        # a class body runs at once: its own names, then what encloses it as it is now
+        # a class body runs at once: its own names, then what encloses it as it is now (not the
+        # bodies of enclosing classes: a class scope is seen by nothing nested in it)
         v = scope.env.get(name, _MISSING)
         if v != _MISSING:
             return v
         parent = scope.parent
         while parent is not None and parent.kind == CLASS:
-            v = parent.env.get(name, _MISSING)
-            if v != _MISSING:
-                return v
             parent = parent.parent
         if parent is None:
             return self._gvar(name)

@@ -108,6 +108,15 @@ def test_global_and_nonlocal(tmp_path: Path) -> None:
     assert {("outer", "a"), ("outer", "b")} <= got
 
 
+def test_a_nested_class_body_does_not_see_the_enclosing_class_names(tmp_path: Path) -> None:
+    # the body of Inner looks up `default` in its own namespace, then the module's: Outer's
+    # namespace is not a scope of anything nested in it
+    got = calls(tmp_path, {"m.py": "def default(): pass\n"
+                                   "class Outer:\n    def default(): pass\n"
+                                   "    class Inner:\n        value = default()\n"})
+    assert got == {("Outer.Inner", "default")}
+
+
 def test_lambdas_are_their_own_callers(tmp_path: Path) -> None:
     got = calls(tmp_path, {"m.py": "def work(): pass\n"
                                    "def main():\n    run = lambda: work()\n    run()\n"})
