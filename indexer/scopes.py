@@ -305,8 +305,9 @@ class FlowWalker:
             v = scope.env.get(name, _MISSING)
             return self._gvar(name) if v == _MISSING else v
         # a class body runs at once: its own names, then what encloses it as it is now (not the
-        # bodies of enclosing classes: a class scope is seen by nothing nested in it)
-        v = scope.env.get(name, _MISSING)
+        # bodies of enclosing classes: a class scope is seen by nothing nested in it, not even by
+        # the comprehensions of its own body, whose overlays are pushed)
+        v = _MISSING if scope.overlays else scope.env.get(name, _MISSING)
         if v != _MISSING:
             return v
         parent = scope.parent
@@ -894,7 +895,8 @@ class FlowWalker:
         return self._subload(obj, key)
 
     def _path_value(self, scope: Scope, path: tuple[Any, ...]) -> int:
-        if not self._tracks(scope, path) or scope.overlays and any(path[0] in o for o in scope.overlays):
+        if not self._tracks(scope, path) or scope.overlays and (
+                scope.kind == CLASS or any(path[0] in o for o in scope.overlays)):
             return _MISSING
         return scope.env.get(path, _MISSING)
 
@@ -968,6 +970,8 @@ class FlowWalker:
         return -1
 
     def _e_comprehension(self, scope: Scope, node: Any) -> int:
+        """The first iterable is evaluated where the comprehension is; the rest runs in its own
+        scope (the overlay), which in a class body does not see the class's names (`_read`)."""
         overlay: dict[str, int] = {}
         pushed = False
         for generator in node.generators:

@@ -117,6 +117,18 @@ def test_a_nested_class_body_does_not_see_the_enclosing_class_names(tmp_path: Pa
     assert got == {("Outer.Inner", "default")}
 
 
+def test_a_comprehension_in_a_class_body_sees_the_class_names_in_its_first_iterable_only(tmp_path: Path) -> None:
+    # only the first iterable is evaluated in the class body; the element, the conditions and
+    # the other iterables run in the comprehension's scope, which skips the class namespace
+    got = calls(tmp_path, {"m.py": "def helper(x): pass\ndef rows(): pass\ndef keep(x): pass\n"
+                                   "TABLE = {'k': helper}\n"
+                                   "class A:\n    def helper(x): pass\n    def rows(): pass\n"
+                                   "    def keep(x): pass\n    TABLE = {'k': rows}\n"
+                                   "    items = [helper(i) for i in rows() if keep(i) for j in rows()]\n"
+                                   "    table = {k: TABLE['k']() for k in TABLE['k']()}\n"})
+    assert got == {("A", "helper"), ("A", "A.rows"), ("A", "keep"), ("A", "rows")}
+
+
 def test_lambdas_are_their_own_callers(tmp_path: Path) -> None:
     got = calls(tmp_path, {"m.py": "def work(): pass\n"
                                    "def main():\n    run = lambda: work()\n    run()\n"})
