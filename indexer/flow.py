@@ -663,8 +663,8 @@ class Solver:
                 edge(a, first + i + shift)
         if keywords:
             index = self.f_params[f]
-            if index is None:
-                index = self.f_params[f] = {name: i for i, name in enumerate(fn.params)}
+            if index is None:  # (positional-only parameters take no keyword: it goes to **kwargs)
+                index = self.f_params[f] = {name: i for i, name in enumerate(fn.params) if i >= fn.posonly}
             for name, a in keywords:
                 j = index.get(name)
                 if j is not None:
@@ -680,7 +680,7 @@ class Solver:
                 return
             name = fn.params[p]
             for n, a in keywords:
-                if n == name:
+                if n == name and p >= fn.posonly:
                     edge(a, dst)
                     return
             edge(first + p, dst)

@@ -114,6 +114,7 @@ class FunctionFacts:
     owner: int = -1  # index in ModuleFacts.classes of the class whose method this is
     gen: int = -1  # generators: receives every yielded value
     passthrough: int = -1  # index of the parameter every `return` gives back unchanged
+    posonly: int = 0  # how many of `params` are positional-only (a keyword of that name is **kwargs')
 
 
 @dataclass(frozen=True, slots=True)

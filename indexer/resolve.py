@@ -194,7 +194,8 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         for fn in facts.functions:
             solver.functions.append(FunctionFacts(
                 fn.id, fn.label, fn.params, fn.npos, fn.first + off, fn.ret + off, fn.kind,
-                fn.owner + cbase if fn.owner >= 0 else -1, fn.gen + off if fn.gen >= 0 else -1, fn.passthrough))
+                fn.owner + cbase if fn.owner >= 0 else -1, fn.gen + off if fn.gen >= 0 else -1, fn.passthrough,
+                fn.posonly))
             solver.f_params.append(None)
 
     # 2. imports

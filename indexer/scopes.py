@@ -1190,7 +1190,7 @@ class FlowWalker:
                 copies.append((ret, v))
         facts.functions[index] = FunctionFacts(
             node_id, label, params, len(positional), first, ret, kind,
-            inner.owner if kind != PLAIN else -1, inner.gen, passthrough)
+            inner.owner if kind != PLAIN else -1, inner.gen, passthrough, len(arguments.posonlyargs))
         var = self._new()
         facts.objects.append((var, 0, index))
         return var

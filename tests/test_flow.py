@@ -77,6 +77,15 @@ def test_a_wraps_wrapper_is_what_the_name_calls_not_the_function_it_wraps(tmp_pa
     assert ("main", "cached") in got
 
 
+def test_a_keyword_named_like_a_positional_only_parameter_goes_to_kwargs(tmp_path: Path) -> None:
+    # in `f(a, x=b)` with `def f(x, /, **kw)`, x is a and kw == {"x": b}; b never reaches x
+    got = calls(tmp_path, {"m.py": "def a(): pass\ndef b(): pass\n"
+                                   "def f(x, /, **kw):\n    x()\n"
+                                   "def same(x, /, **kw):\n    return x\n"
+                                   "def main():\n    f(a, x=b)\n    same(a, x=b)()\n"})
+    assert got == {("main", "f"), ("main", "same"), ("f", "a"), ("main", "a")}
+
+
 def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:
     # D(B, C), B(A): Python's MRO is D, B, A, C; breadth-first lookup would find C.m first
     got = calls(tmp_path, {"m.py": "class A:\n    def m(self): pass\n"
