@@ -103,11 +103,16 @@ class Layout:
         return ranks[0][1] if ranks[0][0] < ranks[1][0] else None
 
     def relative(self, importer: int, is_package: bool, level: int, module: str) -> int | None:
+        """The module a relative import names, or None where Python raises ImportError: it would
+        leave the top-level package. That is the top-most regular package holding the importer
+        (the directories above it are package roots, e.g. `src/`); a module in no regular
+        package is taken to be in the namespace packages its directories make."""
         key = self.keys[importer]
         parts = key.split("/") if key else []
         if not is_package:
             parts = parts[:-1]
-        if level - 1 > len(parts):
+        top = next((j for j in range(len(parts)) if "/".join(parts[: j + 1]) in self.packages), 0)
+        if level > len(parts) - top:
             return None
         base = parts[: len(parts) - (level - 1)]
         if module:

@@ -23,6 +23,24 @@ def test_imports_absolute_relative_and_reexports(tmp_path: Path) -> None:
     assert ("app/cli.py::main", "app/core.py::Engine.start") in edges(result, "CALLS")
 
 
+def test_a_relative_import_beyond_the_top_level_package_is_not_resolved(tmp_path: Path) -> None:
+    # `..` from pkg.mod (package `pkg`) or from shop.cart under src/ leaves the top-level
+    # package: ImportError in Python. In a namespace package (no __init__.py) `.` is its folder
+    result = resolved(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/mod.py": "from ..other import f\ndef main():\n    f()\n",
+        "other.py": "def f(): pass\n",
+        "src/shop/__init__.py": "",
+        "src/shop/cart.py": "from ..helpers import g\nfrom . import tax\ndef main():\n    g()\n",
+        "src/shop/tax.py": "",
+        "src/helpers.py": "def g(): pass\n",
+        "ns/a.py": "from .b import h\nfrom ..other import f\ndef main():\n    h()\n",
+        "ns/b.py": "def h(): pass\n",
+    })
+    assert edges(result, "IMPORTS") == {("src/shop/cart.py", "src/shop/tax.py"), ("ns/a.py", "ns/b.py")}
+    assert edges(result, "CALLS") == {("ns/a.py::main", "ns/b.py::h")}
+
+
 def test_inheritance_and_method_resolution(tmp_path: Path) -> None:
     result = resolve(facts_of(tmp_path, {
         "m/base.py": "class A:\n    def hello(self):\n        return 1\n",
