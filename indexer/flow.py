@@ -79,6 +79,7 @@ class Solver:
         self.cont_slots: list[dict[Any, int]] = []
         self.cont_all: list[int] = []
         self.cont_len: list[int] = []
+        self.cont_mapping: list[bool] = []  # dicts: iterating one gives its keys, which are not followed
         # class hierarchy and attribute lookups
         self._mro: dict[int, list[int]] = {}
         self._mroset: dict[int, frozenset[int]] = {}
@@ -583,25 +584,36 @@ class Solver:
     def on_subload(self, hook: Hook, values: Iterable[int]) -> None:
         _, dst, key = hook
         for value in values:
+            if value & _KIND_MASK == CONT:
+                self._cont_load(value >> 3, key, dst)
+
+    def on_unpack(self, hook: Hook, values: Iterable[int]) -> None:
+        """An item got by iterating (`a, b = v`, `*v`...): the entry at that index of a sequence,
+        a generator's yielded values; a dict gives its keys, which are not followed."""
+        _, dst, index = hook
+        for value in values:
             kind = value & _KIND_MASK
             if kind == CONT:
-                k = value >> 3
-                if key is None:
-                    self.edge(self.cont_all[k], dst)
-                    continue
-                if type(key) is int and key < 0 and self.cont_len[k] >= 0:
-                    key += self.cont_len[k]
-                slots = self.cont_slots[k]
-                var = slots.get(key)
-                if var is not None:
-                    self.edge(var, dst)
-                unknown = slots.get(None)
-                if unknown is not None:
-                    self.edge(unknown, dst)
+                if not self.cont_mapping[value >> 3]:
+                    self._cont_load(value >> 3, index, dst)
             elif kind == GEN:
                 gen = self.functions[value >> 3].gen
                 if gen >= 0:
                     self.edge(gen, dst)
+
+    def _cont_load(self, k: int, key: Any, dst: int) -> None:
+        if key is None:
+            self.edge(self.cont_all[k], dst)
+            return
+        if type(key) is int and key < 0 and self.cont_len[k] >= 0:
+            key += self.cont_len[k]
+        slots = self.cont_slots[k]
+        var = slots.get(key)
+        if var is not None:
+            self.edge(var, dst)
+        unknown = slots.get(None)
+        if unknown is not None:
+            self.edge(unknown, dst)
 
     def on_substore(self, hook: Hook, values: Iterable[int]) -> None:
         _, key, src = hook
@@ -609,11 +621,12 @@ class Solver:
             if value & _KIND_MASK == CONT:
                 self.edge(src, self.cont_slot(value >> 3, key))
 
-    def new_container(self, length: int) -> int:
+    def new_container(self, length: int, mapping: bool = False) -> int:
         k = len(self.cont_slots)
         self.cont_slots.append({})
         self.cont_all.append(self.new_var())
         self.cont_len.append(length)
+        self.cont_mapping.append(mapping)
         return k
 
     def cont_slot(self, k: int, key: Any) -> int:
@@ -709,8 +722,8 @@ class Solver:
             vk = value & _KIND_MASK
             k = value >> 3
             if kind in (ITERATE, AITERATE):
-                if vk == CONT:
-                    if dst >= 0 and kind == ITERATE:  # (`async for` over a list: TypeError)
+                if vk == CONT:  # (a dict gives its keys; `async for` over a list: TypeError)
+                    if dst >= 0 and kind == ITERATE and not self.cont_mapping[k]:
                         self.edge(self.cont_all[k], dst)
                 elif vk == GEN:  # (sync or async generator: which one is not known)
                     gen = self.functions[k].gen

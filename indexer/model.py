@@ -149,6 +149,7 @@ class ModuleFacts:
     loads: list[tuple[int, int, str]] = field(default_factory=list)  # (dst, obj, attr): dst = obj.attr
     stores: list[tuple[int, str, int]] = field(default_factory=list)  # (obj, attr, src): obj.attr = src
     subloads: list[tuple[int, int, object]] = field(default_factory=list)  # (dst, obj, key | None)
+    unpacks: list[tuple[int, int, int | None]] = field(default_factory=list)  # (dst, obj, index | None): iterating
     substores: list[tuple[int, object, int]] = field(default_factory=list)  # (obj, key | None, src)
     containers: list[tuple[int, int, tuple[tuple[object, int], ...]]] = field(default_factory=list)
     calls: list[tuple[int, int, int, tuple[int, ...], tuple[tuple[str, int], ...]]] = field(default_factory=list)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 
 from indexer.flow import BOUND, CLASS, CONT, FUNC, INST, MODULE, SELF, Solver
 from indexer.gcpause import paused_gc
-from indexer.model import CLASSMETHOD, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
+from indexer.model import CLASSMETHOD, MAPPING, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
 _CALLABLE = frozenset((FUNC, BOUND, CLASS, INST, SELF))
 
@@ -276,8 +276,12 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         on_substore = Solver.on_substore
         for obj, key, src in facts.substores:
             hook(obj + off, (on_substore, key, src + off))
-        for var, _, slots in facts.containers:
-            k = solver.new_container(len(slots) if all(type(key) is int for key, _ in slots) else -1)
+        on_unpack = Solver.on_unpack
+        for dst, obj, position in facts.unpacks:
+            hook(obj + off, (on_unpack, dst + off, position))
+        for var, kind, slots in facts.containers:
+            k = solver.new_container(len(slots) if all(type(key) is int for key, _ in slots) else -1,
+                                     kind == MAPPING)
             for key, src in slots:
                 edge(src + off, solver.cont_slot(k, key))
             add(var + off, ((k << 3) | CONT,))

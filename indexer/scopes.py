@@ -120,8 +120,9 @@ class FlowWalker:
         self.global_assigned: set[str] = set()
         self.module_bound: set[str] = set()
         self.loaded: dict[tuple[int, str], int] = {}  # (object variable, attribute) -> variable
-        self.subloaded: dict[tuple[int, Any], int] = {}
+        self.subloaded: dict[tuple[int, Any, bool], int] = {}
         self.seqlen: dict[int, list[int]] = {}  # container variable -> element variables (literal sequences)
+        self.mappings: set[int] = set()  # container variables of dicts: unpacking one gives its keys
         self.exports: list[str] | None = None
         self.exports_dynamic = False
         self.module_scope: Scope | None = None
@@ -754,6 +755,8 @@ class FlowWalker:
                 self._bind_items(scope, (*path, key), sub)
 
     def _unpack(self, scope: Scope, targets: list[ast.expr], var: int, items: Any) -> None:
+        if var in self.mappings:
+            items = None  # a dict's items are its values, what unpacking gives its keys
         starred = [i for i, t in enumerate(targets) if type(t) is ast.Starred]
         if items is not None and not starred and len(items) == len(targets):
             for target, (_, shape) in zip(targets, items, strict=True):
@@ -774,10 +777,10 @@ class FlowWalker:
         for i, target in enumerate(targets):
             if type(target) is ast.Starred:
                 after_star = True
-                element = self._subload(var, None)
+                element = self._subload(var, None, iterate=True)
                 self._assign(scope, target, (self._container(SEQUENCE, ((None, element),)), None))
                 continue
-            self._assign(scope, target, (self._subload(var, None if after_star else i), None))
+            self._assign(scope, target, (self._subload(var, None if after_star else i, iterate=True), None))
 
     def _container(self, kind: int, items: tuple[tuple[Any, int], ...], empty: bool = False) -> int:
         """A container literal: a new object whose entries hold the items' values. Literals of
@@ -787,18 +790,25 @@ class FlowWalker:
             return -1
         var = self._new()
         self.facts.containers.append((var, kind, slots))
-        if kind == SEQUENCE and all(type(k) is int for k, _ in items):
+        if kind == MAPPING:
+            self.mappings.add(var)
+        elif all(type(k) is int for k, _ in items):
             self.seqlen[var] = [v for _, v in items]
         return var
 
-    def _subload(self, obj: int, key: Any) -> int:
+    def _subload(self, obj: int, key: Any, iterate: bool = False) -> int:
+        """`obj[key]` (None: an unknown key), or with `iterate` the item at position `key` (None:
+        any) of what iterating obj gives (unpacking, `*obj`, `yield from`, `extend`)."""
         if obj < 0:
             return -1
-        cache_key = (obj, key)
+        cache_key = (obj, key, iterate)
         var = self.subloaded.get(cache_key)
         if var is None:
             var = self.subloaded[cache_key] = self._new()
-            self.facts.subloads.append((var, obj, key))
+            if iterate:
+                self.facts.unpacks.append((var, obj, key))
+            else:
+                self.facts.subloads.append((var, obj, key))
         return var
 
     # -- expressions ----------------------------------------------------------------------------
@@ -937,7 +947,7 @@ class FlowWalker:
         for i, element in enumerate(node.elts):
             if type(element) is ast.Starred:
                 unknown = True
-                items.append((None, self._subload(self._expr(scope, element.value), None)))
+                items.append((None, self._subload(self._expr(scope, element.value), None, iterate=True)))
             else:
                 items.append((None if unknown else i, self._expr(scope, element)))
         return self._container(SEQUENCE, tuple(items), type(node) is not ast.Tuple)
@@ -965,7 +975,7 @@ class FlowWalker:
             if target.gen < 0:
                 target.gen = self._new()
             if type(node) is ast.YieldFrom:
-                var = self._subload(var, None)
+                var = self._subload(var, None, iterate=True)
             self._copy(target.gen, var)
         return -1
 
@@ -993,7 +1003,7 @@ class FlowWalker:
             element = self._expr(scope, node.elt)
         if pushed:
             scope.overlays.pop()
-        return self._container(SEQUENCE, ((None, element),))
+        return self._container(MAPPING if type(node) is ast.DictComp else SEQUENCE, ((None, element),))
 
     def _bind_overlay(self, scope: Scope, overlay: dict[str, int], target: ast.expr, var: int) -> None:
         t = type(target)
@@ -1006,7 +1016,8 @@ class FlowWalker:
                     after_star = True
                     self._bind_overlay(scope, overlay, element.value, -1)
                 else:
-                    self._bind_overlay(scope, overlay, element, self._subload(var, None if after_star else i))
+                    self._bind_overlay(scope, overlay, element, self._subload(var, None if after_star else i,
+                                                                              iterate=True))
         else:
             self._assign(scope, target, (var, None))
 
@@ -1084,7 +1095,7 @@ class FlowWalker:
                 if path is not None and self._tracks(scope, path):
                     self._bind_items(scope, path, items)
             else:
-                substores.append((base, None, self._subload(args[0], None)))
+                substores.append((base, None, self._subload(args[0], None, iterate=attr == "extend")))
         if attr in _GETTERS and node.args:
             return self._subload(base, _const_key(node.args[0]))
         return -1

@@ -45,6 +45,23 @@ def test_values_through_attributes_and_containers(tmp_path: Path) -> None:
     assert ("main", "b") in got and ("main", "a") in got
 
 
+def test_iterating_or_unpacking_a_dict_gives_its_keys_not_its_values(tmp_path: Path) -> None:
+    # `for k in d`, `x, y = d`, `[*d]`, `yield from d` and `l.extend(d)` give the keys (not
+    # followed here), never the values
+    got = calls(tmp_path, {"m.py": "def ha(): pass\ndef hb(): pass\ndef fn(): pass\n"
+                                   "class A: pass\n"
+                                   "REG = {'a': ha, A: hb}\n"
+                                   "def keys():\n    yield from REG\n"
+                                   "def main():\n    for key in REG:\n        key()\n"
+                                   "    x, y = {'x': ha, 'y': hb}\n    x()\n"
+                                   "    z, *rest = REG\n    z()\n    [*REG][0]()\n"
+                                   "    for k in keys():\n        k()\n"
+                                   "    out = []\n    out.extend(REG)\n    out[0]()\n"
+                                   "    for c in {k: ha for k in 'ab'}:\n        c()\n"
+                                   "    for f in [fn]:\n        f()\n"})
+    assert got == {("main", "keys"), ("main", "fn")}
+
+
 def test_several_possible_targets_are_all_linked(tmp_path: Path) -> None:
     got = calls(tmp_path, {"m.py": "class Cat:\n    def speak(self): pass\n"
                                    "class Dog:\n    def speak(self): pass\n"
