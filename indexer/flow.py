@@ -80,6 +80,7 @@ class Solver:
         self.cont_all: list[int] = []
         self.cont_len: list[int] = []
         self.cont_mapping: list[bool] = []  # dicts: iterating one gives its keys, which are not followed
+        self.cont_moved: list[int] = []  # -1, or what a constant index reads besides its slot (all once moved)
         # class hierarchy and attribute lookups
         self._mro: dict[int, list[int]] = {}
         self._mroset: dict[int, frozenset[int]] = {}
@@ -605,6 +606,8 @@ class Solver:
         if key is None:
             self.edge(self.cont_all[k], dst)
             return
+        if not self.cont_mapping[k]:
+            self.edge(self._moved(k), dst)
         if type(key) is int and key < 0 and self.cont_len[k] >= 0:
             key += self.cont_len[k]
         slots = self.cont_slots[k]
@@ -614,6 +617,19 @@ class Solver:
         unknown = slots.get(None)
         if unknown is not None:
             self.edge(unknown, dst)
+
+    def on_move(self, hook: Hook, values: Iterable[int]) -> None:
+        """The entries of a list moved (insert, pop, sort, del...): its constant indexes are stale,
+        so each reads every entry (flow-insensitively: before the move too)."""
+        for value in values:
+            if value & _KIND_MASK == CONT and not self.cont_mapping[value >> 3]:
+                self.edge(self.cont_all[value >> 3], self._moved(value >> 3))
+
+    def _moved(self, k: int) -> int:
+        var = self.cont_moved[k]
+        if var < 0:
+            var = self.cont_moved[k] = self.new_var()
+        return var
 
     def on_substore(self, hook: Hook, values: Iterable[int]) -> None:
         _, key, src = hook
@@ -627,6 +643,7 @@ class Solver:
         self.cont_all.append(self.new_var())
         self.cont_len.append(length)
         self.cont_mapping.append(mapping)
+        self.cont_moved.append(-1)
         return k
 
     def cont_slot(self, k: int, key: Any) -> int:

@@ -152,6 +152,7 @@ class ModuleFacts:
     unpacks: list[tuple[int, int, int | None]] = field(default_factory=list)  # (dst, obj, index | None): iterating
     substores: list[tuple[int, object, int]] = field(default_factory=list)  # (obj, key | None, src)
     containers: list[tuple[int, int, tuple[tuple[object, int], ...]]] = field(default_factory=list)
+    moves: list[int] = field(default_factory=list)  # variables whose lists' entries move (insert, sort, del...)
     calls: list[tuple[int, int, int, tuple[int, ...], tuple[tuple[str, int], ...]]] = field(default_factory=list)
     protocols: list[tuple[int, int, int, int]] = field(default_factory=list)  # (kind: ITERATE..., dst, src, scope)
     supers: list[tuple[int, int, int, str]] = field(default_factory=list)  # (dst, self, cls, attr): super().attr

@@ -279,6 +279,9 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         on_unpack = Solver.on_unpack
         for dst, obj, position in facts.unpacks:
             hook(obj + off, (on_unpack, dst + off, position))
+        on_move = Solver.on_move
+        for var in facts.moves:
+            hook(var + off, (on_move,))
         for var, kind, slots in facts.containers:
             k = solver.new_container(len(slots) if all(type(key) is int for key, _ in slots) else -1,
                                      kind == MAPPING)

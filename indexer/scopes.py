@@ -56,6 +56,8 @@ _IMPLICIT_KINDS = {"__new__": STATICMETHOD, "__init_subclass__": CLASSMETHOD, "_
 #: list/set/dict methods that put their argument into the container (argument position).
 _ADDERS = {"append": 0, "add": 0, "appendleft": 0, "insert": 1, "setdefault": 1}
 _GETTERS = frozenset({"get", "pop", "setdefault"})
+#: list methods after which an entry may be at another index (or gone).
+_MOVERS = frozenset({"insert", "pop", "remove", "reverse", "sort", "clear"})
 #: builtins that call the functions they are given.
 _CALLING_BUILTINS = frozenset({"map", "filter"})
 
@@ -491,6 +493,9 @@ class FlowWalker:
         for target in node.targets:
             if type(target) is ast.Name:
                 self._bind(scope, target.id, -1)
+            elif type(target) is ast.Subscript:  # `del s[i]`: what followed moved up
+                self._effect(scope, target.slice)
+                self._moved(scope, target.value, self._expr(scope, target.value))
             else:
                 self._effect(scope, target)
 
@@ -1096,9 +1101,20 @@ class FlowWalker:
                     self._bind_items(scope, path, items)
             else:
                 substores.append((base, None, self._subload(args[0], None, iterate=attr == "extend")))
-        if attr in _GETTERS and node.args:
-            return self._subload(base, _const_key(node.args[0]))
-        return -1
+        result = self._subload(base, _const_key(node.args[0])) if attr in _GETTERS and node.args else -1
+        if attr in _MOVERS:
+            self._moved(scope, func.value, base)
+        return result
+
+    def _moved(self, scope: Scope, node: ast.expr, var: int) -> None:
+        """The entries of the list `node` (held by var) may have moved: an index reads any of them
+        (a dict's keys do not move: resolution leaves dicts as they are)."""
+        if var >= 0:
+            self.facts.moves.append(var)
+        path = _root_path(node)
+        if path is not None:
+            for stale in sorted(scope.extends.get(path, ()), key=repr):
+                self._set(scope, stale, _MISSING)
 
     def _is_builtin(self, scope: Scope, name: str) -> bool:
         s: Scope | None = scope

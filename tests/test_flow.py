@@ -62,6 +62,23 @@ def test_iterating_or_unpacking_a_dict_gives_its_keys_not_its_values(tmp_path: P
     assert got == {("main", "keys"), ("main", "fn")}
 
 
+def test_a_constant_index_reads_every_entry_once_the_list_entries_move(tmp_path: Path) -> None:
+    # after reverse/pop(0)/del/insert/sort/remove/clear, s[0] may be any entry (b here, and the
+    # analysis is flow-insensitive); append only adds at the end, and a dict's keys do not move
+    got = calls(tmp_path, {"m.py": "def a(): pass\ndef b(): pass\ndef c(): pass\n"
+                                   "G = [a, b]\n"
+                                   "def shuffle():\n    G.sort()\n"
+                                   "def glob():\n    G[0]()\n"
+                                   "def local(op):\n    s = [a, b]\n    if op:\n        s.reverse()\n"
+                                   "    s[0]()\n"
+                                   "def popped():\n    s = [a, b]\n    s.pop(0)\n    s[0]()\n"
+                                   "def deleted():\n    s = [a, b]\n    del s[0]\n    x, = s\n    x()\n"
+                                   "def appended():\n    s = [a]\n    s.append(c)\n    s[0]()\n"
+                                   "def keyed():\n    d = {'x': a, 'y': b}\n    d.pop('x')\n    d['y']()\n"})
+    assert got == {("glob", "a"), ("glob", "b"), ("local", "a"), ("local", "b"), ("popped", "a"),
+                   ("popped", "b"), ("deleted", "a"), ("deleted", "b"), ("appended", "a"), ("keyed", "b")}
+
+
 def test_several_possible_targets_are_all_linked(tmp_path: Path) -> None:
     got = calls(tmp_path, {"m.py": "class Cat:\n    def speak(self): pass\n"
                                    "class Dog:\n    def speak(self): pass\n"
