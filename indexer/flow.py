@@ -76,6 +76,7 @@ class Solver:
         self.module_stars: list[list[int]] = []
         self.module_exports: list[tuple[str, ...] | None] = []
         self.module_const: dict[int, int] = {}  # module -> variable holding just that module
+        self.kinds: dict[int, int] = {}  # class attribute variable -> kind its builtin decorator gives
         self.cont_slots: list[dict[Any, int]] = []
         self.cont_all: list[int] = []
         self.cont_len: list[int] = []
@@ -351,7 +352,7 @@ class Solver:
         var = self.c_attrs[x].get(attr)
         if var is not None and var >= 0 and var not in sources:
             sources.add(var)
-            self.hook(var, (Solver.on_bind, w, x, SELF))
+            self.bind_from(var, w, x, SELF)
         for table in (self._slots, self._cslots):
             var = table.get((x, attr))
             if var is not None and var not in sources:
@@ -399,7 +400,7 @@ class Solver:
         definer = self.definer(c, attr)
         if definer >= 0 and definer not in sources:
             sources.add(definer)
-            self.hook(definer, (Solver.on_bind, w, c, CLASS if mode == CLASS else mode))
+            self.bind_from(definer, w, c, mode)
         if mode == INST:
             for var in (self.slot(c, attr), *(self._cslots[(k, attr)] for k in self.mro(c)
                                                if (k, attr) in self._cslots)):
@@ -469,9 +470,14 @@ class Solver:
             self._subclass_views(c, attr)
         return var
 
+    def bind_from(self, var: int, w: int, c: int, mode: int) -> None:
+        """w holds what class attribute var holds, read through an instance of c or c (mode)."""
+        self.hook(var, (Solver.on_bind, w, c, mode, self.kinds.get(var, -1)))
+
     def on_bind(self, hook: Hook, values: Iterable[int]) -> None:
-        """Values found in a class namespace, read through an instance (INST, SELF) or the class."""
-        _, w, c, mode = hook
+        """Values found in a class namespace, read through an instance (INST, SELF) or the class;
+        functions behave as their kind, or as the kind the attribute's builtin decorator gives."""
+        _, w, c, mode, given = hook
         out: set[int] = set()
         functions = self.functions
         for value in values:
@@ -480,7 +486,7 @@ class Solver:
                 continue
             f = value >> 3
             fn = functions[f]
-            kind = fn.kind
+            kind = fn.kind if given < 0 else given
             if kind == STATICMETHOD:
                 out.add(value)
             elif kind == CLASSMETHOD:
@@ -505,7 +511,7 @@ class Solver:
             w = self._super_views[key] = self.new_var()
             source = self.definer(x, attr, after=owner)
             if source >= 0:
-                self.hook(source, (Solver.on_bind, w, x, mode))
+                self.bind_from(source, w, x, mode)
         return w
 
     # -- modules --------------------------------------------------------------------------------

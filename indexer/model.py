@@ -157,6 +157,7 @@ class ModuleFacts:
     protocols: list[tuple[int, int, int, int]] = field(default_factory=list)  # (kind: ITERATE..., dst, src, scope)
     supers: list[tuple[int, int, int, str]] = field(default_factory=list)  # (dst, self, cls, attr): super().attr
     decorated: list[tuple[int, int, int]] = field(default_factory=list)  # (binding, function, decorator)
+    kinds: list[tuple[int, int]] = field(default_factory=list)  # (binding, kind): @staticmethod over a decorator
     unknown_calls: int = 0  # calls whose callee is no expression the analysis follows
 
 

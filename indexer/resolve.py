@@ -202,6 +202,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
                 fn.owner + cbase if fn.owner >= 0 else -1, fn.gen + off if fn.gen >= 0 else -1, fn.passthrough,
                 fn.posonly))
             solver.f_params.append(None)
+        solver.kinds.update((var + off, kind) for var, kind in facts.kinds)  # (before any lookup binds)
 
     # 2. imports
     for i, facts in enumerate(modules):

@@ -1125,20 +1125,24 @@ class FlowWalker:
         return name not in self.module_bound
 
     # -- definitions ----------------------------------------------------------------------------
-    def _decorators(self, scope: Scope, node: Any) -> tuple[list[int], int]:
-        """Evaluate decorators (outermost first); returns their variables and the kind they give."""
-        kind = -1
+    def _decorators(self, scope: Scope, node: Any) -> tuple[list[int], int, int]:
+        """Evaluate decorators (outermost first); returns their variables, the kind they give the
+        function, and the kind they give what the others return (-1: none), which a builtin
+        outside all of them gives (`@staticmethod` over `@deco`: deco's wrapper is static)."""
+        kind = outer = -1
         found: list[int] = []
         for d in node.decorator_list:
             if type(d) is ast.Name and d.id in _BUILTIN_KINDS and self._is_builtin(scope, d.id):
                 kind = _BUILTIN_KINDS[d.id]
-                continue
-            if type(d) is ast.Attribute and d.attr in _PROPERTY_PARTS:
+            elif type(d) is ast.Attribute and d.attr in _PROPERTY_PARTS:
                 self._effect(scope, d.value)
                 kind = PROPERTY
+            else:
+                found.append(self._expr(scope, d))
                 continue
-            found.append(self._expr(scope, d))
-        return found, kind
+            if not found and outer < 0:
+                outer = kind
+        return found, kind, outer
 
     def _decorate(self, scope: Scope, decorators: list[int], var: int) -> int:
         """Apply decorators innermost first: the name is bound to what they return."""
@@ -1153,13 +1157,16 @@ class FlowWalker:
         return var
 
     def _s_function(self, scope: Scope, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        decorators, kind = self._decorators(scope, node)
+        decorators, kind, outer = self._decorators(scope, node)
         if kind < 0:
             kind = METHOD if scope.kind == CLASS else PLAIN
-        if scope.kind == CLASS:
-            kind = _IMPLICIT_KINDS.get(node.name, kind)
+        if scope.kind == CLASS and node.name in _IMPLICIT_KINDS:  # (type() makes whatever is bound there one)
+            kind = outer = _IMPLICIT_KINDS[node.name]
         var = self._function(scope, node, node.args, node.body, "Function", kind)
-        self._bind(scope, node.name, self._decorate(scope, decorators, var))
+        result = self._decorate(scope, decorators, var)
+        if scope.kind == CLASS and outer >= 0 and result != var:
+            self.facts.kinds.append((result, outer))
+        self._bind(scope, node.name, result)
 
     def _e_lambda(self, scope: Scope, node: ast.Lambda) -> int:
         return self._function(scope, node, node.args, node.body, "Lambda", PLAIN)
@@ -1224,7 +1231,7 @@ class FlowWalker:
 
     def _s_class(self, scope: Scope, node: ast.ClassDef) -> None:
         facts = self.facts
-        decorators, _ = self._decorators(scope, node)
+        decorators, _, _ = self._decorators(scope, node)
         bases = tuple(self._expr(scope, b) for b in node.bases)
         for keyword in node.keywords:
             self._effect(scope, keyword.value)

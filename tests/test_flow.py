@@ -120,6 +120,21 @@ def test_a_keyword_named_like_a_positional_only_parameter_goes_to_kwargs(tmp_pat
     assert got == {("main", "f"), ("main", "same"), ("f", "a"), ("main", "a")}
 
 
+def test_staticmethod_or_classmethod_over_a_decorator_gives_its_kind_to_the_wrapper(tmp_path: Path) -> None:
+    # staticmethod(deco(f)): the wrapper deco returns is static (no receiver in x), and
+    # classmethod(deco(g)) binds the class to the wrapper's first parameter, not an instance
+    got = calls(tmp_path, {"m.py": "def deco(fn):\n    def wrapper(x):\n        return fn(x)\n    return wrapper\n"
+                                   "def other(fn):\n    def inner(x):\n        return fn(x)\n    return inner\n"
+                                   "class File:\n    def close(self): pass\n"
+                                   "class A:\n    def close(self): pass\n"
+                                   "    @staticmethod\n    @deco\n    def shut(x):\n        x.close()\n"
+                                   "    @classmethod\n    @other\n    def make(cls):\n        cls.close(File())\n"
+                                   "    def run(self):\n        self.shut(File())\n        self.make()\n"})
+    assert got == {("A", "deco"), ("A", "other"), ("A.run", "deco.<locals>.wrapper"), ("A.run", "other.<locals>.inner"),
+                   ("deco.<locals>.wrapper", "A.shut"), ("other.<locals>.inner", "A.make"),
+                   ("A.shut", "File.close"), ("A.make", "A.close")}
+
+
 def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:
     # D(B, C), B(A): Python's MRO is D, B, A, C; breadth-first lookup would find C.m first
     got = calls(tmp_path, {"m.py": "class A:\n    def m(self): pass\n"
