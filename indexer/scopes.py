@@ -119,7 +119,7 @@ class FlowWalker:
         self.facts = facts
         self.nvars = 0
         self.gvar: dict[str, int] = {}  # module name -> variable functions and other modules read
-        self.global_assigned: set[str] = set()
+        self.global_assigned: dict[str, int] = {}  # module name -> what functions bind to it (`global`)
         self.module_bound: set[str] = set()
         self.loaded: dict[tuple[int, str], int] = {}  # (object variable, attribute) -> variable
         self.subloaded: dict[tuple[int, Any, bool], int] = {}
@@ -304,9 +304,12 @@ class FlowWalker:
             if name in scope.nonloc:
                 return self._enclosing(scope.parent, name)
             return self._enclosing(scope.parent, name)
-        if kind == MODULE:
+        if kind == MODULE:  # (a function defined above may have run and rebound it: `global`)
             v = scope.env.get(name, _MISSING)
-            return self._gvar(name) if v == _MISSING else v
+            if v == _MISSING:
+                return self._gvar(name)
+            assigned = self.global_assigned.get(name)
+            return v if assigned is None else self._union([v, assigned])
         # a class body runs at once: its own names, then what encloses it as it is now (not the
         # bodies of enclosing classes: a class scope is seen by nothing nested in it, not even by
         # the comprehensions of its own body, whose overlays are pushed)
@@ -351,8 +354,11 @@ class FlowWalker:
         if type(key) is str:
             if scope.kind == FUNCTION:
                 if key in scope.glob:
-                    self.global_assigned.add(key)
-                    self._copy(self._gvar(key), var)
+                    assigned = self.global_assigned.get(key)
+                    if assigned is None:
+                        assigned = self.global_assigned[key] = self._new()
+                        self._copy(self._gvar(key), assigned)
+                    self._copy(assigned, var)
                     return
                 if key in scope.nonloc:
                     self._copy(self._enclosing(scope.parent, key, write=True), var)

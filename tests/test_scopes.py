@@ -129,6 +129,20 @@ def test_a_comprehension_in_a_class_body_sees_the_class_names_in_its_first_itera
     assert got == {("A", "helper"), ("A", "A.rows"), ("A", "keep"), ("A", "rows")}
 
 
+def test_a_global_rebound_in_a_function_is_seen_by_later_module_code(tmp_path: Path) -> None:
+    # configure() rebinds the module's handler: the module-level call after it may run either
+    # (flow-insensitively); a read before configure is defined can only see default
+    got = calls(tmp_path, {"m.py": "def default(): pass\ndef custom(): pass\n"
+                                   "handler = default\nhandler()\n"
+                                   "def configure():\n    global handler\n    handler = custom\n"
+                                   "configure()\nhandler()\n"})
+    assert got == {("<module>", "default"), ("<module>", "configure"), ("<module>", "custom")}
+    before = calls(tmp_path, {"m.py": "def default(): pass\ndef custom(): pass\n"
+                                      "handler = default\nhandler()\n"
+                                      "def configure():\n    global handler\n    handler = custom\n"})
+    assert before == {("<module>", "default")}
+
+
 def test_lambdas_are_their_own_callers(tmp_path: Path) -> None:
     got = calls(tmp_path, {"m.py": "def work(): pass\n"
                                    "def main():\n    run = lambda: work()\n    run()\n"})
