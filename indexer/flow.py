@@ -37,6 +37,7 @@ from indexer.model import (
     PROPERTY,
     RAISE,
     STATICMETHOD,
+    VARARG_SLOTS,
     FunctionFacts,
 )
 
@@ -491,16 +492,16 @@ class Solver:
                 out.add(value)
             elif kind == CLASSMETHOD:
                 out.add(value | BOUND)
-                if fn.npos:
-                    self.add(fn.first, ((c << 3) | CLASS,))
+                if receiver(fn) >= 0:
+                    self.add(receiver(fn), ((c << 3) | CLASS,))
             elif mode == CLASS:
                 out.add(value)
             elif kind == PROPERTY:
                 self.edge(fn.ret, w)
             else:
                 out.add(value | BOUND)
-                if fn.owner < 0 and fn.npos:  # a function stored in a class: self is the receiver
-                    self.add(fn.first, ((c << 3) | mode,))
+                if fn.owner < 0 and receiver(fn) >= 0:  # a function stored in a class: self is the receiver
+                    self.add(receiver(fn), ((c << 3) | mode,))
         if out:
             self.add(w, out)
 
@@ -692,19 +693,23 @@ class Solver:
         if site >= 0:
             self.resolved_sites.add(site)
         fn = self.functions[f]
-        first, npos = fn.first, fn.npos
+        first, npos, vararg = fn.first, fn.npos, fn.vararg
         edge = self.edge
         for i, a in enumerate(args):
-            if a >= 0 and i + shift < npos:
-                edge(a, first + i + shift)
+            if a >= 0:
+                j = i + shift
+                if j < npos:
+                    edge(a, first + j)
+                elif vararg >= 0 and j - npos < VARARG_SLOTS:  # `*args`, by position
+                    edge(a, vararg + j - npos)
         if keywords:
             index = self.f_params[f]
             if index is None:  # (positional-only parameters take no keyword: it goes to **kwargs)
                 index = self.f_params[f] = {name: i for i, name in enumerate(fn.params) if i >= fn.posonly}
             for name, a in keywords:
-                j = index.get(name)
-                if j is not None:
-                    edge(a, first + j)
+                k = index.get(name)
+                if k is not None:
+                    edge(a, first + k)
         if dst < 0:
             return
         if fn.passthrough >= 0:
@@ -774,6 +779,12 @@ class Solver:
             kind = value & _KIND_MASK
             if kind in (INST, SELF, CLASS):
                 self.edge(self.super_view(value >> 3, owner, attr, kind), dst)
+
+
+def receiver(fn: FunctionFacts) -> int:
+    """The variable a bound call passes its receiver to: the first parameter, or the first entry
+    of `*args` (a wrapper's `def w(*args)`); -1 when there is neither."""
+    return fn.first if fn.npos else fn.vararg
 
 
 def _c3_merge(lines: list[list[int]]) -> list[int]:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from indexer.flow import BOUND, CLASS, CONT, FUNC, INST, MODULE, SELF, Solver
+from indexer.flow import BOUND, CLASS, CONT, FUNC, INST, MODULE, SELF, Solver, receiver
 from indexer.gcpause import paused_gc
 from indexer.model import CLASSMETHOD, MAPPING, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
@@ -200,7 +200,7 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
             solver.functions.append(FunctionFacts(
                 fn.id, fn.label, fn.params, fn.npos, fn.first + off, fn.ret + off, fn.kind,
                 fn.owner + cbase if fn.owner >= 0 else -1, fn.gen + off if fn.gen >= 0 else -1, fn.passthrough,
-                fn.posonly))
+                fn.posonly, fn.vararg + off if fn.vararg >= 0 else -1))
             solver.f_params.append(None)
         solver.kinds.update((var + off, kind) for var, kind in facts.kinds)  # (before any lookup binds)
 
@@ -305,8 +305,8 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         decorated.extend((dst + off, src + off, d + off) for dst, src, d in facts.decorated)
         for f in range(fbase, fbase + len(facts.functions)):
             fn = solver.functions[f]
-            if fn.owner >= 0 and fn.npos and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
-                add(fn.first, ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
+            if fn.owner >= 0 and receiver(fn) >= 0 and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
+                add(receiver(fn), ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
         if consume:
             _empty(facts)
 

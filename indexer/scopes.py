@@ -38,6 +38,7 @@ from indexer.model import (
     RAISE,
     SEQUENCE,
     STATICMETHOD,
+    VARARG_SLOTS,
     ClassFacts,
     FunctionFacts,
     ImportRef,
@@ -125,6 +126,7 @@ class FlowWalker:
         self.subloaded: dict[tuple[int, Any, bool], int] = {}
         self.seqlen: dict[int, list[int]] = {}  # container variable -> element variables (literal sequences)
         self.mappings: set[int] = set()  # container variables of dicts: unpacking one gives its keys
+        self.varargs: dict[int, int] = {}  # a function's `*args` tuple variable -> its first slot variable
         self.exports: list[str] | None = None
         self.exports_dynamic = False
         self.module_scope: Scope | None = None
@@ -1054,9 +1056,13 @@ class FlowWalker:
                 var, items = self._shape(scope, arg)
                 args.append(var)
             elif type(arg) is ast.Starred:
-                self._effect(scope, arg.value)
-                star = True
-                args.append(-1)
+                value = self._expr(scope, arg.value)
+                spread = -1 if star else self.varargs.get(value, -1)
+                if spread >= 0:  # a function's own `*args` passed on: each entry where it was given
+                    args.extend(range(spread, spread + VARARG_SLOTS))
+                else:
+                    args.append(-1)
+                star = True  # (what follows sits at an unknown position)
             else:
                 var = self._expr(scope, arg)
                 args.append(-1 if star else var)
@@ -1205,10 +1211,20 @@ class FlowWalker:
         for i, name in enumerate(params):
             inner.env[name] = first + i
             inner.versions[name] = [first + i]
-        for extra in (arguments.vararg, arguments.kwarg):
-            if extra is not None:
-                inner.bound.add(extra.arg)
-                inner.env[extra.arg] = -1
+        vararg = -1
+        if arguments.vararg is not None:  # a tuple of VARARG_SLOTS entries: the arguments past the parameters
+            name = arguments.vararg.arg
+            vararg = self.nvars
+            self.nvars += VARARG_SLOTS
+            packed = self._new()
+            facts.containers.append((packed, SEQUENCE, tuple((i, vararg + i) for i in range(VARARG_SLOTS))))
+            self.varargs[packed] = vararg
+            inner.bound.add(name)
+            inner.env[name] = packed
+            inner.versions[name] = [packed]
+        if arguments.kwarg is not None:
+            inner.bound.add(arguments.kwarg.arg)
+            inner.env[arguments.kwarg.arg] = -1
         ret = self._new()
         if label == "Lambda":
             inner.returns.append(self._expr(inner, body))
@@ -1230,7 +1246,7 @@ class FlowWalker:
                 copies.append((ret, v))
         facts.functions[index] = FunctionFacts(
             node_id, label, params, len(positional), first, ret, kind,
-            inner.owner if kind != PLAIN else -1, inner.gen, passthrough, len(arguments.posonlyargs))
+            inner.owner if kind != PLAIN else -1, inner.gen, passthrough, len(arguments.posonlyargs), vararg)
         var = self._new()
         facts.objects.append((var, 0, index))
         return var

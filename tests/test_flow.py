@@ -135,6 +135,24 @@ def test_staticmethod_or_classmethod_over_a_decorator_gives_its_kind_to_the_wrap
                    ("A.shut", "File.close"), ("A.make", "A.close")}
 
 
+def test_a_wrapper_passes_its_star_args_on_by_position(tmp_path: Path) -> None:
+    # `def w(*args): return fn(*args)`: each argument reaches the parameter where it was given,
+    # and a method wrapped so gets its receiver in args[0]
+    got = calls(tmp_path, {"m.py": "import functools\n"
+                                   "def logged(fn):\n    @functools.wraps(fn)\n"
+                                   "    def wrapper(*args):\n        return fn(*args)\n    return wrapper\n"
+                                   "def ping(): pass\ndef pong(): pass\n"
+                                   "class Job:\n    def step(self): pass\n"
+                                   "    @logged\n    def run(self, first, second):\n"
+                                   "        first()\n        self.step()\n"
+                                   "def each(*fns):\n    fns[1]()\n    for f in fns:\n        f()\n"
+                                   "def main():\n    Job().run(ping, pong)\n    each(pong, ping)\n"})
+    assert {("main", "logged.<locals>.wrapper"), ("logged.<locals>.wrapper", "Job.run")} <= got
+    assert ("Job.run", "ping") in got and ("Job.run", "pong") not in got  # second is never called
+    assert ("Job.run", "Job.step") in got  # self came through args[0]
+    assert {("each", "ping"), ("each", "pong")} <= got
+
+
 def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:
     # D(B, C), B(A): Python's MRO is D, B, A, C; breadth-first lookup would find C.m first
     got = calls(tmp_path, {"m.py": "class A:\n    def m(self): pass\n"
