@@ -782,9 +782,10 @@ class Solver:
 
 
 def receiver(fn: FunctionFacts) -> int:
-    """The variable a bound call passes its receiver to: the first parameter, or the first entry
-    of `*args` (a wrapper's `def w(*args)`); -1 when there is neither."""
-    return fn.first if fn.npos else fn.vararg
+    """The variable a bound call passes its receiver to: the first parameter, -1 when there is
+    none. Not the first entry of `*args`: a wrapper that many methods share (`mock.patch`'s) would
+    give each of them the receivers of all the others."""
+    return fn.first if fn.npos else -1
 
 
 def _c3_merge(lines: list[list[int]]) -> list[int]:

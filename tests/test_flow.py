@@ -136,8 +136,9 @@ def test_staticmethod_or_classmethod_over_a_decorator_gives_its_kind_to_the_wrap
 
 
 def test_a_wrapper_passes_its_star_args_on_by_position(tmp_path: Path) -> None:
-    # `def w(*args): return fn(*args)`: each argument reaches the parameter where it was given,
-    # and a method wrapped so gets its receiver in args[0]
+    # `def w(*args): return fn(*args)`: each argument reaches the parameter where it was given
+    # (a wrapped method's `self` is its class, as for any method: receivers are not passed through
+    # a wrapper, which many methods may share)
     got = calls(tmp_path, {"m.py": "import functools\n"
                                    "def logged(fn):\n    @functools.wraps(fn)\n"
                                    "    def wrapper(*args):\n        return fn(*args)\n    return wrapper\n"
@@ -149,7 +150,7 @@ def test_a_wrapper_passes_its_star_args_on_by_position(tmp_path: Path) -> None:
                                    "def main():\n    Job().run(ping, pong)\n    each(pong, ping)\n"})
     assert {("main", "logged.<locals>.wrapper"), ("logged.<locals>.wrapper", "Job.run")} <= got
     assert ("Job.run", "ping") in got and ("Job.run", "pong") not in got  # second is never called
-    assert ("Job.run", "Job.step") in got  # self came through args[0]
+    assert ("Job.run", "Job.step") in got
     assert {("each", "ping"), ("each", "pong")} <= got
 
 
