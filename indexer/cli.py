@@ -194,11 +194,14 @@ def _print_summary(summary: Any, as_json: bool) -> None:
         lines.append(f"      {err['path']}: {err['type']}: {err['message']}")
     if len(summary.errors) > 20:
         lines.append(f"      ... {len(summary.errors) - 20} more (use --json for all)")
+    references = ("; resolved " + ", ".join(f"{k} {v}" for k, v in sorted(summary.edges_resolved.items()))
+                  + "; unresolved " + ", ".join(f"{k} {v}" for k, v in sorted(summary.unresolved.items()))
+                  if summary.edges_resolved or summary.unresolved else "; references not resolved (the run "
+                  "stopped before)")
     lines += [
-        f"  graph      {c.nodes_written} nodes and {c.edges_written} edges written; resolved "
-        + ", ".join(f"{k} {v}" for k, v in sorted(summary.edges_resolved.items()))
-        + "; unresolved " + ", ".join(f"{k} {v}" for k, v in sorted(summary.unresolved.items())),
-        f"  time       {summary.wall_time:.1f}s, {summary.files_per_s:.0f} files/s, {summary.lines_per_s:.0f} lines/s",
+        f"  graph      {c.nodes_written} nodes and {c.edges_written} edges written{references}",
+        f"  time       {summary.wall_time:.1f}s, {_rate(summary.files_per_s)} files/s, "
+        f"{_rate(summary.lines_per_s)} lines/s",
         f"  executor   {summary.mode} x{summary.workers} ({summary.reason}), pool {summary.pool_size}",
         "  phases     " + ", ".join(f"{p.name} {p.end - p.start:.1f}s" for p in summary.phases),
         f"  database   {summary.server.get('flavour', '?')} {summary.server.get('version', '')} "
@@ -207,6 +210,10 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     ]
     lines += [f"  warning    {w}" for w in summary.warnings]
     print("\n".join(lines))
+
+
+def _rate(per_s: float) -> str:
+    return f"{per_s:.1f}" if per_s < 10 else f"{per_s:.0f}"  # (4 files in 16 s is not "0 files/s")
 
 
 # -- stats --------------------------------------------------------------------------------

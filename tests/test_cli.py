@@ -135,6 +135,18 @@ def test_human_summary_lists_failures(clean_graph: GraphDB, make_tree) -> None:
     assert "bad.py: syntax_error: line 1" in out.stdout
 
 
+def test_a_summary_of_a_small_or_stopped_run_reads_right(capsys: pytest.CaptureFixture[str]) -> None:
+    from indexer.cli import _print_summary
+    from indexer.pipeline import Summary
+
+    summary = Summary(root="code", mode="sequential", reason="few files", workers=1, pool_size=2,
+                      files_total=4, wall_time=16.0, files_per_s=0.25, lines_per_s=31.5, interrupted=True)
+    _print_summary(summary, as_json=False)
+    out = capsys.readouterr().out
+    assert "16.0s, 0.2 files/s, 32 lines/s" in out  # (was "0 files/s")
+    assert "edges written; references not resolved (the run stopped before)" in out  # (was "resolved ; unresolved")
+
+
 def test_invalid_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
     out = run(["index", str(tmp_path), "--workers", "500"], env={"NEO4J_URI": "bolt://127.0.0.1:9"})
     assert out.returncode == 2
