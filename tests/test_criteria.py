@@ -24,6 +24,20 @@ def test_a_criteria_file_that_is_missing_or_not_toml_is_named(tmp_path: Path) ->
         crit.load(bad)
 
 
+def test_a_criteria_file_without_a_section_or_threshold_is_named(tmp_path: Path) -> None:
+    import tomllib
+
+    text = crit.DEFAULT.read_text()
+    first = next(line for line in text.splitlines() if line.startswith("["))  # a section of the packaged file
+    copy = tmp_path / "mine.toml"
+    copy.write_text(text.replace(first, "[renamed_section]", 1))
+    name = first.strip("[]")
+    with pytest.raises(crit.CriteriaError, match=f"criteria file {copy}: lacks {name}"):
+        crit.load(copy)
+    copy.write_text(text)
+    assert crit.load(copy) == tomllib.loads(text)  # a full copy is taken as it is
+
+
 def judge(records: list, cores: int = 8) -> dict[str, crit.Verdict]:
     return {v.key: v for v in crit.evaluate(records, SPEC, cores=cores)}
 

@@ -59,7 +59,23 @@ def load(path: Path = DEFAULT) -> dict[str, Any]:
                             f"{DEFAULT}") from None
     if spec.get("version") != VERSION:
         raise CriteriaError(f"{path}: criteria version {spec.get('version')}, this harness reads {VERSION}")
+    if Path(path).resolve() != DEFAULT.resolve():  # every section and threshold the packaged file has
+        missing = _missing(load(DEFAULT), spec)
+        if missing:
+            raise CriteriaError(f"criteria file {path}: lacks {', '.join(missing[:5])}"
+                                f"{' ...' if len(missing) > 5 else ''}; copy them from {DEFAULT}")
     return spec
+
+
+def _missing(reference: dict[str, Any], spec: dict[str, Any], prefix: str = "") -> list[str]:
+    """The keys (dotted, tables included) of `reference` that `spec` does not have."""
+    out: list[str] = []
+    for key, value in reference.items():
+        if key not in spec:
+            out.append(f"{prefix}{key}")
+        elif isinstance(value, dict) and isinstance(spec[key], dict):
+            out += _missing(value, spec[key], f"{prefix}{key}.")
+    return out
 
 
 def free_threaded(label: str) -> bool:
