@@ -74,3 +74,9 @@ def test_corpus_make_of_an_unknown_name_is_one_line_and_exit_2(tmp_path: Path) -
     target.write_text("not a folder")
     out = make("small", str(target))
     assert out.returncode == 2 and out.stderr.strip() == f"codegraph corpus make: {target} is not an empty folder"
+
+
+def test_corpus_make_of_a_real_codebase_into_a_folder_is_refused(tmp_path: Path) -> None:
+    out = make("stdlib", str(tmp_path / "here"))  # (it was ignored: the folder stayed empty, exit 0)
+    assert out.returncode == 2 and "DIR is for the synthetic presets" in out.stderr
+    assert not (tmp_path / "here").exists()
