@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -86,6 +87,22 @@ def test_bad_input_in_every_mode(clean_graph: GraphDB, tmp_path: Path, monkeypat
     assert {"with_bom", "caf", "grüß"} <= names
 
 
+def index_unprivileged(db: GraphDB, root: Path) -> dict[str, Any]:
+    """`codegraph index root --json` as a user without root's right to read everything (as
+    nobody, when this runs as root); its summary. Skips when nobody cannot import this checkout."""
+    cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
+    if IS_ROOT:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+        probe = subprocess.run([*cmd[:4], sys.executable, "-c", "import indexer"], capture_output=True, text=True)
+        if probe.returncode:  # e.g. a checkout under a 0700 folder (mktemp -d)
+            pytest.skip(f"user nobody cannot import this checkout's indexer: {probe.stderr.strip()[-200:]}")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **db.env(),
+           "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root))
+    assert out.returncode == 0, out.stderr[-2000:]
+    return dict(json.loads(out.stdout))
+
+
 @pytest.mark.graphdb
 @pytest.mark.skipif(shutil.which("setpriv") is None and IS_ROOT, reason="as root, needs setpriv to drop privileges")
 def test_unreadable_file_is_a_typed_error(clean_graph: GraphDB) -> None:
@@ -98,17 +115,7 @@ def test_unreadable_file_is_a_typed_error(clean_graph: GraphDB) -> None:
         os.chmod(secret, 0)
         for p in (root / "fine.py",):
             os.chmod(p, 0o644)
-        cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
-        if IS_ROOT:  # root reads everything: run the indexer as nobody, as a user would be
-            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-            probe = subprocess.run([*cmd[:4], sys.executable, "-c", "import indexer"], capture_output=True, text=True)
-            if probe.returncode:  # e.g. a checkout under a 0700 folder (mktemp -d)
-                pytest.skip(f"user nobody cannot import this checkout's indexer: {probe.stderr.strip()[-200:]}")
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **clean_graph.env(),
-               "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root))
-        assert out.returncode == 0, out.stderr[-2000:]
-        summary = json.loads(out.stdout)
+        summary = index_unprivileged(clean_graph, root)
         assert {e["path"]: e["type"] for e in summary["errors"]} == {"secret.py": ErrorKind.UNREADABLE}
         assert summary["files_indexed"] == 1
     finally:
@@ -128,17 +135,7 @@ def test_what_the_graph_holds_under_an_unlistable_directory_is_kept(clean_graph:
             os.chmod(p, 0o644)
         pipeline.run_index(str(root), clean_graph.settings(INDEXING_MODE="sequential"))
         os.chmod(root / "sub", 0)  # the second run cannot list it: its module must not count as deleted
-        cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
-        if IS_ROOT:  # root lists everything: run the indexer as nobody, as a user would be
-            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-            probe = subprocess.run([*cmd[:4], sys.executable, "-c", "import indexer"], capture_output=True, text=True)
-            if probe.returncode:
-                pytest.skip(f"user nobody cannot import this checkout's indexer: {probe.stderr.strip()[-200:]}")
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **clean_graph.env(),
-               "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root))
-        assert out.returncode == 0, out.stderr[-2000:]
-        summary = json.loads(out.stdout)
+        summary = index_unprivileged(clean_graph, root)
         assert summary["files_removed"] == 0
         assert any("1 stored modules under directories that could not be listed (sub)" in w
                    for w in summary["warnings"]), summary["warnings"]
