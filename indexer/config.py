@@ -9,6 +9,8 @@ the CLI prints it and exits with status 2.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +21,8 @@ from dotenv import dotenv_values
 
 from indexer.redact import redact_uri
 from indexer.runtime import get_optimal_worker_count
+
+log = logging.getLogger(__name__)
 
 MODES = ("auto", "sequential", "thread", "process", "interpreter", "dask")
 EMBED_MODES = ("none", "hash", "openai")
@@ -168,6 +172,11 @@ def load_settings(
         # (a project's .env holds other tools' settings too: only ours are taken from it)
         dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
         values.update({k: v for k, v in dotenv.items() if k in _ENV})
+        for unknown in sorted(set(dotenv) - set(_ENV) - {"EMBED_API_KEY"}):  # a typo of ours is said
+            near = difflib.get_close_matches(unknown, [*_ENV, "EMBED_API_KEY"], n=1, cutoff=0.85)
+            if near:
+                log.warning("%s sets %s, which is no codegraph setting (left alone): did you mean %s?",
+                            dotenv_path, unknown, near[0])
     env = os.environ if environ is None else environ
     values.update({k: v for k, v in env.items() if k in _ENV})
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
@@ -218,14 +227,15 @@ def validate(settings: Settings) -> None:
 def _check_uri(uri: str) -> None:
     """A Bolt URI the driver takes, checked before it is given one: the driver's own errors quote
     the URI whole, credentials included."""
-    shown = redact_uri(uri)
     scheme, sep, rest = uri.partition("://")
+    before_query = rest.partition("?")[0].partition("#")[0]
+    if "@" in before_query:  # (a password may hold '/' or '@': all up to the last '@' is hidden)
+        host = before_query.rpartition("@")[2]
+        raise ConfigError(f"NEO4J_URI={scheme}{sep}***@{host} carries credentials, which the driver does not "
+                          "take from the URI; set NEO4J_USER and NEO4J_PASSWORD instead")
     if not sep or scheme.lower() not in URI_SCHEMES:
-        raise ConfigError(f"NEO4J_URI={shown!r} is not a Bolt URI; use one of {', '.join(URI_SCHEMES)}, "
+        raise ConfigError(f"NEO4J_URI={redact_uri(uri)!r} is not a Bolt URI; use one of {', '.join(URI_SCHEMES)}, "
                           "e.g. bolt://localhost:7687")
-    if "@" in rest.partition("/")[0]:
-        raise ConfigError(f"NEO4J_URI={shown!r} carries credentials, which the driver does not take from "
-                          "the URI; set NEO4J_USER and NEO4J_PASSWORD instead")
 
 
 def pool_warning(settings: Settings, workers: int) -> str | None:

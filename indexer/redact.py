@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-_URI_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.I)
+#: user:password@ after a scheme, the password up to the last '@' of the word (it may hold '/' or '@')
+_URI_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>\S+)@", re.I)
 _KEYS = re.compile(r"(?i)(password|passwd|api[_-]?key|secret|token)(\s*[=:]\s*)(['\"]?)([^\s'\",;&]+)")
 
 

@@ -41,10 +41,25 @@ def test_invalid_values_name_the_setting_and_range(env, message) -> None:
 
 def test_a_uri_with_credentials_is_refused_without_showing_the_password() -> None:
     # the driver refuses them too, in an error that quotes the whole URI
-    with pytest.raises(ConfigError) as err:
-        load_settings(environ={"NEO4J_URI": "bolt://neo4j:Hunter2pw@127.0.0.1:7687"}, dotenv_path=None)
-    assert "NEO4J_USER and NEO4J_PASSWORD" in str(err.value)
-    assert "Hunter2pw" not in str(err.value) and "neo4j:***@127.0.0.1" in str(err.value)
+    for uri in ("bolt://neo4j:Hunter2pw@127.0.0.1:7687", "bolt://neo4j:Hun/ter2pw@127.0.0.1:7687",
+                "bolt://neo4j:Hun@ter2pw@127.0.0.1:7687"):  # (a '/' or '@' in the password too)
+        with pytest.raises(ConfigError) as err:
+            load_settings(environ={"NEO4J_URI": uri}, dotenv_path=None)
+        assert "NEO4J_USER and NEO4J_PASSWORD" in str(err.value)
+        assert "ter2pw" not in str(err.value) and "bolt://***@127.0.0.1:7687" in str(err.value)
+    # an '@' in the query is no credential; IPv6 hosts, paths and queries are Bolt URIs too
+    for uri in ("neo4j://h?ctx=a@b", "neo4j+s://[::1]:7687/db?x=1"):
+        assert load_settings(environ={"NEO4J_URI": uri}, dotenv_path=None).uri == uri
+
+
+def test_a_typo_of_a_setting_in_dotenv_is_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("NEO4J_PASWORD=secret\nNEO4J_AUTH=neo4j/other\nDJANGO_DEBUG=1\n")
+    with caplog.at_level("WARNING", logger="indexer.config"):
+        s = load_settings(environ={}, dotenv_path=dotenv)
+    assert s.password is None
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{dotenv} sets NEO4J_PASWORD, which is no codegraph setting (left alone): did you mean NEO4J_PASSWORD?"]
 
 
 def test_other_tools_settings_in_dotenv_are_left_alone(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from indexer.redact import RedactingFilter, redact, redact_uri, redacting
 def test_uri_credentials() -> None:
     assert redact_uri("bolt://neo4j:s3cret@db:7687") == "bolt://neo4j:***@db:7687"
     assert redact_uri("bolt://db:7687") == "bolt://db:7687"
+    # a password holding '/' or '@' is hidden whole (the pattern stopped at the first of them)
+    assert redact_uri("bolt://neo4j:se/cr@et@db:7687 and more") == "bolt://neo4j:***@db:7687 and more"
 
 
 def test_keys_and_known_secrets() -> None:
