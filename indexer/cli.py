@@ -102,7 +102,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         summary = pipeline.run_index(args.path, settings, clear=args.clear, progress=bar.update if bar else None,
                                      on_phase=bar.phase if bar else None)
         ended = "indexed"
-    except pipeline.OtherCodebase as exc:
+    except pipeline.WrongFolder as exc:
         print(f"codegraph: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except pipeline.IndexInterrupted as stop:

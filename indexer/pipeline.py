@@ -87,9 +87,10 @@ class Summary:
         return {**data, **self.counters.to_dict()}
 
 
-class OtherCodebase(ValueError):
-    """The graph holds modules and none of them is under the root given: indexing there would
-    remove them all at the end (a wrong folder, an empty or unreadable one, another codebase)."""
+class WrongFolder(ValueError):
+    """The folder given cannot be indexed into the graph as it is: it cannot be listed, or most of
+    what the graph holds is not under it (the wrong folder, another codebase), which the end of
+    the run would remove. Said before anything is written."""
 
 
 class IndexInterrupted(KeyboardInterrupt):
@@ -194,7 +195,8 @@ def run_index(
                         log.info("cleared %d nodes", store.clear())
                     stored = set() if clear else store.stored_module_paths()
                     present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
-                    _check_same_codebase(root, stored, present, store.where)
+                    gone = _gone(stored - present, discovery_errors, summary)
+                    _check_folder(root, discovery_errors, stored, gone, len(files), store.where)
                 with ExitStack() as running:
                     with clock.phase("start_workers") if team.separate else nullcontext():
                         running.enter_context(team)  # (a LocalCluster starts here)
@@ -217,7 +219,6 @@ def run_index(
                         summary.counters.merge(writer.counters)
                     _warn_dangling(summary)
                 with clock.phase("cleanup"):
-                    gone = _gone(stored - present, discovery_errors, summary)
                     if gone:
                         store.delete_paths(gone)
                         summary.files_removed = len(gone)
@@ -267,13 +268,19 @@ def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, s
     return all_facts, written
 
 
-def _check_same_codebase(root: str, stored: set[str], present: set[str], where: str) -> None:
-    if stored and not stored & present:
-        found = "no Python files" if not present else f"{len(present)} files, none"
-        raise OtherCodebase(
-            f"the graph at {where} holds {len(stored)} modules and {root} has {found} of them: the wrong folder, "
-            "or another codebase (paths are relative to the folder indexed); nothing was written. Index it into "
-            "another database (NEO4J_DATABASE), or pass --clear to replace what the graph holds")
+def _check_folder(root: str, discovery_errors: list[FileError], stored: set[str], gone: list[str], found: int,
+                  where: str) -> None:
+    unlisted = next((e for e in discovery_errors if e.relpath == "." and e.message.startswith(UNLISTED)), None)
+    if unlisted is not None:
+        raise WrongFolder(f"{root}: {unlisted.message}; nothing was written and the graph is left as it is: "
+                          "check the folder's permissions")
+    if stored and 2 * len(gone) > len(stored):
+        there = "no Python files" if not found else f"{found} Python files"
+        raise WrongFolder(
+            f"the graph at {where} holds {len(stored)} modules and {len(gone)} of them are not under {root} "
+            f"({there} there): the wrong folder, another codebase, or most files moved (paths are relative to "
+            "the folder indexed); nothing was written. Index it into another database (NEO4J_DATABASE), or "
+            "pass --clear to replace what the graph holds")
 
 
 def _gone(missing: set[str], discovery_errors: list[FileError], summary: Summary) -> list[str]:
@@ -282,7 +289,7 @@ def _gone(missing: set[str], discovery_errors: list[FileError], summary: Summary
     unlisted = [e.relpath for e in discovery_errors if e.message.startswith(UNLISTED)]
     if not unlisted:
         return sorted(missing)
-    kept = {p for p in missing for d in unlisted if d == "." or p.startswith(d.rstrip("/") + "/")}
+    kept = {p for p in missing for d in unlisted if p.startswith(d.rstrip("/") + "/")}
     if kept:
         text = (f"{len(kept)} stored modules under directories that could not be listed ({', '.join(unlisted[:3])}"
                 f"{', ...' if len(unlisted) > 3 else ''}) were kept; fix their permissions and run again")

@@ -121,13 +121,27 @@ def test_an_empty_folder_or_another_codebase_is_refused_and_the_graph_kept(clean
     before = stats(clean_graph)
     empty = make_tree({}, name="empty")
     other = make_tree({"tool.py": "def main():\n    pass\n"}, name="other")
-    for folder, says in ((empty, "has no Python files"), (other, "has 1 files, none of them")):
-        with pytest.raises(pipeline.OtherCodebase, match=says) as err:
+    sharing = make_tree({"pkg/__init__.py": "", "other/a.py": "", "other/b.py": ""}, name="sharing")
+    for folder, says in ((empty, "4 of them are not under .* \\(no Python files there\\)"),
+                         (other, "4 of them are not under .* \\(1 Python files there\\)"),
+                         (sharing, "3 of them are not under .* \\(3 Python files there\\)")):  # (one name shared)
+        with pytest.raises(pipeline.WrongFolder, match=says) as err:
             index(clean_graph, folder, INDEXING_MODE="sequential")
         assert "nothing was written" in str(err.value) and "--clear" in str(err.value)
-        assert stats(clean_graph).digest == before.digest  # (before: every module was removed)
+        assert stats(clean_graph).digest == before.digest  # (before: the modules were removed at the end)
     replaced = index(clean_graph, other, INDEXING_MODE="sequential", clear=True)
     assert (replaced.counters.files_indexed, stats(clean_graph).nodes["Module"]) == (1, 1)
+
+
+def test_a_folder_that_cannot_be_listed_is_refused_before_anything_is_written() -> None:
+    from indexer.discover import UNLISTED
+    from indexer.model import FileError
+
+    errors = [FileError(".", ErrorKind.UNREADABLE, f"{UNLISTED}: Permission denied")]
+    with pytest.raises(pipeline.WrongFolder, match="code: cannot list directory: Permission denied; nothing was "
+                                                   "written and the graph is left as it is"):
+        pipeline._check_folder("code", errors, {"m.py"}, [], 0, "bolt://127.0.0.1:7687")
+    pipeline._check_folder("code", [], {"a.py", "b.py"}, ["a.py"], 1, "bolt://127.0.0.1:7687")  # half: a re-run
 
 
 @pytest.mark.graphdb
