@@ -310,18 +310,20 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         if consume:
             _empty(facts)
 
-    # 4. solve (handing what is found to `stream` as it goes); then a decorator from outside
-    #    the codebase (one that holds nothing callable) is taken to keep the function it
-    #    decorates. One of the codebase that gave nothing returns what cannot be followed: the
-    #    name stays unresolved (keeping the function there linked every `@wraps` wrapper's
-    #    callers to the function it wraps)
+    # 4. solve (handing what is found to `stream` as it goes); then decorators that gave nothing
+    #    keep the function they decorate, in two rounds: first those from outside the codebase
+    #    (holding nothing callable), then those of the codebase whose result is still empty once
+    #    the first round has been solved (they hand it to something outside: `lru_cache()(fn)`,
+    #    `type(...)`). One round for all linked every `@wraps` wrapper's callers to the function
+    #    it wraps too: the wrapper's own decorator had not yet given it back
     solver.run(tick if stream is not None else None, STREAM_EVERY)
     pts = solver.pts
-    kept = [(dst, src) for dst, src, d in decorated if pts[dst] is None and not _callable(solver, d)]
-    if kept:
+    for outside in (True, False):
+        kept = [(dst, src) for dst, src, d in decorated if pts[dst] is None and _callable(solver, d) is not outside]
         for dst, src in kept:
             solver.edge(src, dst)
-        solver.run()
+        if kept:
+            solver.run()
 
     # 5. edges: the calls and instantiations found since the last hand-over (every one without
     #    `stream`: each is found once), IMPORTS and INHERITS

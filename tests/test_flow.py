@@ -105,10 +105,13 @@ def test_a_wraps_wrapper_is_what_the_name_calls_not_the_function_it_wraps(tmp_pa
                                    "    def wrapper(*a, **k):\n        return fn(*a, **k)\n    return wrapper\n"
                                    "@logged\ndef work(): pass\n"
                                    "@functools.lru_cache\ndef cached(): pass\n"
-                                   "def main():\n    work()\n    cached()\n"})
+                                   "def memo(fn):\n    return functools.lru_cache()(fn)\n"
+                                   "@memo\ndef handed(): pass\n"
+                                   "def main():\n    work()\n    cached()\n    handed()\n"})
     assert ("main", "logged.<locals>.wrapper") in got and ("logged.<locals>.wrapper", "work") in got
     assert ("main", "work") not in got
     assert ("main", "cached") in got
+    assert ("main", "handed") in got  # `memo` hands it to a decorator from outside: kept too
 
 
 def test_a_keyword_named_like_a_positional_only_parameter_goes_to_kwargs(tmp_path: Path) -> None:
