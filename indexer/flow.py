@@ -700,8 +700,8 @@ class Solver:
                 j = i + shift
                 if j < npos:
                     edge(a, first + j)
-                elif vararg >= 0 and j - npos < VARARG_SLOTS:  # `*args`, by position
-                    edge(a, vararg + j - npos)
+                elif vararg >= 0:  # `*args`: by position, then the rest together
+                    edge(a, vararg + min(j - npos, VARARG_SLOTS))
         if keywords:
             index = self.f_params[f]
             if index is None:  # (positional-only parameters take no keyword: it goes to **kwargs)

@@ -115,12 +115,12 @@ class FunctionFacts:
     gen: int = -1  # generators: receives every yielded value
     passthrough: int = -1  # index of the parameter every `return` gives back unchanged
     posonly: int = 0  # how many of `params` are positional-only (a keyword of that name is **kwargs')
-    vararg: int = -1  # `*args`: the first of VARARG_SLOTS variables, the positional arguments past `npos`
+    vararg: int = -1  # `*args`: the first of VARARG_SLOTS + 1 variables (by position, then the rest)
 
 
 #: How many positional arguments past its parameters a function's `*args` keeps apart (by
-#: position, so that `f(*args)` in a wrapper passes each on where it was given); more are not
-#: followed.
+#: position, so that `f(*args)` in a wrapper passes each on where it was given); the rest share
+#: one more variable, an entry at an unknown index.
 VARARG_SLOTS = 4
 
 

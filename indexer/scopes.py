@@ -1212,12 +1212,13 @@ class FlowWalker:
             inner.env[name] = first + i
             inner.versions[name] = [first + i]
         vararg = -1
-        if arguments.vararg is not None:  # a tuple of VARARG_SLOTS entries: the arguments past the parameters
+        if arguments.vararg is not None:  # a tuple: the arguments past the parameters, by position, then the rest
             name = arguments.vararg.arg
             vararg = self.nvars
-            self.nvars += VARARG_SLOTS
+            self.nvars += VARARG_SLOTS + 1
             packed = self._new()
-            facts.containers.append((packed, SEQUENCE, tuple((i, vararg + i) for i in range(VARARG_SLOTS))))
+            slots = (*((i, vararg + i) for i in range(VARARG_SLOTS)), (None, vararg + VARARG_SLOTS))
+            facts.containers.append((packed, SEQUENCE, slots))
             self.varargs[packed] = vararg
             inner.bound.add(name)
             inner.env[name] = packed

@@ -155,6 +155,11 @@ def test_a_wrapper_passes_its_star_args_on_by_position(tmp_path: Path) -> None:
     assert ("Job.run", "ping") in got and ("Job.run", "pong") not in got  # second is never called
     assert ("Job.run", "Job.step") in got
     assert {("each", "ping"), ("each", "pong")} <= got
+    many = calls(tmp_path / "many", {"m.py": "def a(): pass\ndef b(): pass\ndef c(): pass\ndef d(): pass\n"
+                                             "def e(): pass\n"
+                                             "def last(*fns):\n    fns[-1]()\n"
+                                             "last(a, b, c, d, e)\n"})
+    assert ("last", "e") in many  # past the 4 kept by position, an entry at an unknown index
 
 
 def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:
