@@ -127,6 +127,7 @@ class FlowWalker:
         self.seqlen: dict[int, list[int]] = {}  # container variable -> element variables (literal sequences)
         self.mappings: set[int] = set()  # container variables of dicts: unpacking one gives its keys
         self.varargs: dict[int, int] = {}  # a function's `*args` tuple variable -> its first slot variable
+        self.kind_of: dict[int, int] = {}  # what facts.kinds says: binding -> the kind a builtin decorator gives
         self.exports: list[str] | None = None
         self.exports_dynamic = False
         self.module_scope: Scope | None = None
@@ -184,6 +185,11 @@ class FlowWalker:
         copies = self.facts.copies
         for v in found:
             copies.append((phi, v))
+        if self.kind_of:  # the bindings of one kind (`@staticmethod` over a decorator in if/else) keep it
+            given = {self.kind_of.get(v, -1) for v in found}
+            if len(given) == 1 and min(given) >= 0:
+                self.kind_of[phi] = min(given)
+                self.facts.kinds.append((phi, min(given)))
         return phi
 
     def _gvar(self, name: str) -> int:
@@ -1178,6 +1184,7 @@ class FlowWalker:
         result = self._decorate(scope, decorators, var)
         if scope.kind == CLASS and outer >= 0 and result != var:
             self.facts.kinds.append((result, outer))
+            self.kind_of[result] = outer
         self._bind(scope, node.name, result)
 
     def _e_lambda(self, scope: Scope, node: ast.Lambda) -> int:

@@ -136,6 +136,20 @@ def test_staticmethod_or_classmethod_over_a_decorator_gives_its_kind_to_the_wrap
     assert got == {("A", "deco"), ("A", "other"), ("A.run", "deco.<locals>.wrapper"), ("A.run", "other.<locals>.inner"),
                    ("deco.<locals>.wrapper", "A.shut"), ("other.<locals>.inner", "A.make"),
                    ("A.shut", "File.close"), ("A.make", "A.close")}
+    # the same bound in both branches of an `if` (a version check, say): still static
+    got = calls(tmp_path / "branches", {"m.py": "import sys\n"
+                                                "def deco(fn):\n    def wrapper(x):\n        return fn(x)\n"
+                                                "    return wrapper\n"
+                                                "class File:\n    def close(self): pass\n"
+                                                "class A:\n    def close(self): pass\n"
+                                                "    if sys.version_info >= (3, 12):\n"
+                                                "        @staticmethod\n        @deco\n        def shut(x):\n"
+                                                "            x.close()\n"
+                                                "    else:\n"
+                                                "        @staticmethod\n        @deco\n        def shut(x):\n"
+                                                "            x.close()\n"
+                                                "    def run(self):\n        self.shut(File())\n"})
+    assert ("A.shut", "File.close") in got and ("A.shut", "A.close") not in got
 
 
 def test_a_wrapper_passes_its_star_args_on_by_position(tmp_path: Path) -> None:
