@@ -176,11 +176,11 @@ class Worker:
         try:
             stored = store.stored_fingerprints([p.facts.module_id for p in parsed])
             fresh = [p for p in parsed if stored.get(p.facts.module_id) != p.fingerprint]
-            changed = [p.relpath for p in fresh if p.facts.module_id in stored]
             counting = time.perf_counter()
             for p in fresh:
                 tokens.count_nodes(p)
             fresh = self._embed(fresh, result)
+            changed = [p.relpath for p in fresh if p.facts.module_id in stored]  # (a file that failed keeps its graph)
             counted = time.perf_counter() - counting
             c.tokens_seconds += counted
             nodes = [n for p in fresh for n in p.nodes]

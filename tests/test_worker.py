@@ -57,6 +57,27 @@ def test_a_file_that_fails_is_counted_failed_not_unchanged(clean_graph: GraphDB,
     assert (result.counters.files_indexed, result.counters.files_unchanged, result.facts) == (0, 0, [])
 
 
+@pytest.mark.graphdb
+def test_a_changed_file_whose_embedding_fails_keeps_its_previous_graph(clean_graph: GraphDB, make_tree) -> None:
+    import dataclasses
+
+    root = make_tree({"m.py": "def f():\n    return 1\n", "n.py": "x = 1\n"})  # (n.py: nothing to embed)
+    files, _ = discover(root)
+    plain = load_settings(clean_graph.env(), environ={}, dotenv_path=None)
+    failing = load_settings({**clean_graph.env(), "EMBED_MODE": "openai", "OPENAI_API_KEY": "sk-test",
+                             "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, environ={}, dotenv_path=None)
+    failing = dataclasses.replace(failing, embed=dataclasses.replace(failing.embed, max_retries=0))
+    with clean_graph.store() as store:
+        store.ensure_schema(store.verify(), None)
+        with Worker(WorkerConfig(plain, ""), store) as worker:
+            assert worker.index_batch(files).counters.files_indexed == 2
+        with Worker(WorkerConfig(failing, failing.embed.fingerprint()), store) as worker:
+            result = worker.index_batch(files)  # (another fingerprint: both files are to be rewritten)
+        assert [(e.relpath, e.kind) for e in result.errors] == [("m.py", ErrorKind.EMBED)]
+        assert result.written == ["n.py"]
+        assert store.read("MATCH (n {path: 'm.py'}) RETURN count(n) AS n") == [{"n": 2}]  # the module and f, as before
+
+
 def test_what_runs_in_a_subinterpreter_imports_only_the_stdlib() -> None:
     """parse_batch (and the initializer) run in subinterpreters: importing them must load nothing
     but the stdlib and this package (numpy, tiktoken and the neo4j driver refuse to load there).
