@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from indexer.server import EmbeddedServer, ServerError, ServerHandle, pid_alive, stop_pid, wait_ready
+from indexer.server import EmbeddedServer, ServerError, ServerHandle, pid_alive, stop_pid, wait_ready, write_private
 
 STATE_DIR = ".codegraph"
 STATE_FILE = "server.json"
@@ -54,7 +54,7 @@ def start(root: str | os.PathLike[str] = ".", timeout: float = 90.0) -> tuple[Se
     _ignore_in_git(base)
     server = EmbeddedServer(base / "arcadedb", password=_password(base), persistent=True)
     handle = server.start(timeout)
-    _write_private(base / STATE_FILE, json.dumps(handle.to_dict(), indent=2))
+    write_private(base / STATE_FILE, json.dumps(handle.to_dict(), indent=2))
     return handle, True
 
 
@@ -64,15 +64,8 @@ def _password(base: Path) -> str:
     if secret.is_file():
         return secret.read_text().strip()
     password = secrets.token_urlsafe(24)
-    _write_private(secret, password)
+    write_private(secret, password)
     return password
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
 
 
 def stop(root: str | os.PathLike[str] = ".") -> ServerHandle | None:

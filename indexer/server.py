@@ -98,6 +98,14 @@ def java_binary(home: Path) -> str:
     raise ServerError(f"no Java runtime under {home / 'jre'}")
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600 from its creation, whatever was there)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -164,11 +172,9 @@ class EmbeddedServer:
             kwargs["preexec_fn"] = _die_with_parent
         log.info("starting ArcadeDB (bolt 127.0.0.1:%d, http 127.0.0.1:%d, data %s)", bolt_port, http_port,
                  self.data_dir)
-        quoted = self.password.replace("\\", "\\\\").replace('"', '\\"')
-        self.secret_args.unlink(missing_ok=True)  # (an old one would keep its permissions)
-        fd = os.open(self.secret_args, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as args:
-            args.write(f'"-Darcadedb.server.rootPassword={quoted}"\n')
+        quoted = (self.password.replace("\\", "\\\\").replace('"', '\\"')
+                  .replace("\n", "\\n").replace("\r", "\\r"))  # (Java argument file quoting)
+        write_private(self.secret_args, f'"-Darcadedb.server.rootPassword={quoted}"\n')
         try:
             with open(self.log_path, "ab") as logfile:  # cwd: ArcadeDB writes ./log where it runs
                 self.process = subprocess.Popen(cmd, stdout=logfile, cwd=self.data_dir, **kwargs)

@@ -80,3 +80,5 @@ def test_corpus_make_of_a_real_codebase_into_a_folder_is_refused(tmp_path: Path)
     out = make("stdlib", str(tmp_path / "here"))  # (it was ignored: the folder stayed empty, exit 0)
     assert out.returncode == 2 and "DIR is for the synthetic presets" in out.stderr
     assert not (tmp_path / "here").exists()
+    out = make("smal", str(tmp_path / "here"))  # a typo is said as one, not as a real codebase
+    assert out.returncode == 2 and "unknown corpus 'smal'" in out.stderr

@@ -33,8 +33,8 @@ def test_embedded_server_listens_on_loopback_with_a_random_password(tmp_path: Pa
 
 @needs_embedded
 def test_a_password_with_quotes_and_spaces_reaches_the_server(tmp_path: Path) -> None:
-    with EmbeddedServer(tmp_path, password='p"w \\ \'x y012345678') as handle:  # (start checks it logs in)
-        assert handle.password == 'p"w \\ \'x y012345678'
+    with EmbeddedServer(tmp_path, password='p"w \\ \'x\ny012345678') as handle:  # (start checks it logs in)
+        assert handle.password == 'p"w \\ \'x\ny012345678'
         assert not any("y012345678" in arg for arg in psutil.Process(handle.pid).cmdline())
 
 

@@ -85,7 +85,8 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         return _usage("codegraph corpus make: name a corpus (see `codegraph corpus list`)")
     if not 0.0 <= args.bad_share <= 0.5:
         return _usage("codegraph corpus make: --bad-share must be between 0 and 0.5")
-    if args.dir and args.name not in corpora.PRESETS:
+    known = args.name in corpora.PRESETS or args.name in ("stdlib", *corpora.SDISTS) or "==" in args.name
+    if args.dir and known and args.name not in corpora.PRESETS:  # (an unknown name is said below)
         return _usage(f"codegraph corpus make: DIR is for the synthetic presets ({', '.join(corpora.PRESETS)}); "
                       f"{args.name} is read or downloaded where `codegraph corpus list` says: leave DIR out")
     try:
