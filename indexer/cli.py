@@ -99,7 +99,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     restore = interrupts.install()
     ended = "stopped"  # what the bar's last line says (a failure's message follows it)
     try:
-        summary = pipeline.run_index(args.path, settings, clear=args.clear, progress=bar.update if bar else None,
+        summary = pipeline.run_index(args.path, settings, clear=args.clear, prune=args.prune,
+                                     progress=bar.update if bar else None,
                                      on_phase=bar.phase if bar else None)
         ended = "indexed"
     except pipeline.WrongFolder as exc:
@@ -333,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "default: a LocalCluster on this machine)")
     p.add_argument("--pool-size", type=int, help="Bolt connection pool size (default workers x 2)")
     p.add_argument("--clear", action="store_true", help="delete the indexed graph first")
+    p.add_argument("--prune", action="store_true",
+                   help="remove what the graph holds that is not under PATH, even half of it or more (refused "
+                        "without it: the wrong folder, another codebase)")
     p.add_argument("--embed", choices=("none", "hash", "openai"), help="embeddings (default: none)")
     p.add_argument("--uri", help="Bolt URI (NEO4J_URI)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -19,7 +19,6 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-from indexer.redact import redact_uri
 from indexer.runtime import get_optimal_worker_count
 
 log = logging.getLogger(__name__)
@@ -228,13 +227,12 @@ def _check_uri(uri: str) -> None:
     """A Bolt URI the driver takes, checked before it is given one: the driver's own errors quote
     the URI whole, credentials included."""
     scheme, sep, rest = uri.partition("://")
-    before_query = rest.partition("?")[0].partition("#")[0]
-    if "@" in before_query:  # (a password may hold '/' or '@': all up to the last '@' is hidden)
-        host = before_query.rpartition("@")[2]
-        raise ConfigError(f"NEO4J_URI={scheme}{sep}***@{host} carries credentials, which the driver does not "
-                          "take from the URI; set NEO4J_USER and NEO4J_PASSWORD instead")
+    if "@" in uri:  # (a password may hold '/', '?', '#' or '@': all up to the last '@' is hidden)
+        shown = f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if sep else f"***@{uri.rpartition('@')[2]}"
+        raise ConfigError(f"NEO4J_URI={shown} carries credentials, which the driver does not take from the URI; "
+                          "set NEO4J_USER and NEO4J_PASSWORD instead")
     if not sep or scheme.lower() not in URI_SCHEMES:
-        raise ConfigError(f"NEO4J_URI={redact_uri(uri)!r} is not a Bolt URI; use one of {', '.join(URI_SCHEMES)}, "
+        raise ConfigError(f"NEO4J_URI={uri!r} is not a Bolt URI; use one of {', '.join(URI_SCHEMES)}, "
                           "e.g. bolt://localhost:7687")
 
 

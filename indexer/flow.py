@@ -37,6 +37,7 @@ from indexer.model import (
     PROPERTY,
     RAISE,
     STATICMETHOD,
+    VARARG_REST,
     VARARG_SLOTS,
     FunctionFacts,
 )
@@ -624,6 +625,10 @@ class Solver:
         unknown = slots.get(None)
         if unknown is not None:
             self.edge(unknown, dst)
+        if type(key) is int and (key >= VARARG_SLOTS or key < 0):  # `*args` past those kept by position
+            rest = slots.get(VARARG_REST)
+            if rest is not None:
+                self.edge(rest, dst)
 
     def on_move(self, hook: Hook, values: Iterable[int]) -> None:
         """The entries of a list moved (insert, pop, sort, del...): its constant indexes are stale,

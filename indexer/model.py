@@ -120,8 +120,10 @@ class FunctionFacts:
 
 #: How many positional arguments past its parameters a function's `*args` keeps apart (by
 #: position, so that `f(*args)` in a wrapper passes each on where it was given); the rest share
-#: one more variable, an entry at an unknown index.
+#: one more variable, the tuple's entry under VARARG_REST, read by iteration and by an index of
+#: VARARG_SLOTS or more or a negative one (a key no tuple is subscripted with).
 VARARG_SLOTS = 4
+VARARG_REST = "*args"
 
 
 @dataclass(frozen=True, slots=True)

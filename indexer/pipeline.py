@@ -146,6 +146,7 @@ def run_index(
     settings: Settings,
     *,
     clear: bool = False,
+    prune: bool = False,
     progress: Callable[[int, int], None] | None = None,
     facts: runtime.RuntimeFacts | None = None,
     on_phase: Callable[[str], None] | None = None,
@@ -160,6 +161,10 @@ def run_index(
     at_start = facts or runtime.RuntimeFacts.current()
     with clock.phase("discover"):
         files, discovery_errors = discover(root)
+    unlisted = next((e for e in discovery_errors if e.relpath == "." and e.message.startswith(UNLISTED)), None)
+    if unlisted is not None:  # (before connecting: not even --clear may touch the graph then)
+        raise WrongFolder(f"{root}: {unlisted.message}; nothing was written and the graph is left as it is: "
+                          "check the folder's permissions")
     decision = runtime.decide(settings.mode, len(files), settings.max_workers,
                               parallel_enabled=settings.parallel_enabled, min_files=settings.min_files_for_parallel,
                               facts=at_start, n_bytes=sum(f.size for f in files))
@@ -196,7 +201,8 @@ def run_index(
                     stored = set() if clear else store.stored_module_paths()
                     present = {f.relpath for f in files} | {e.relpath for e in discovery_errors}
                     gone = _gone(stored - present, discovery_errors, summary)
-                    _check_folder(root, discovery_errors, stored, gone, len(files), store.where)
+                    if not prune:
+                        _check_folder(root, stored, gone, len(files), store.where)
                 with ExitStack() as running:
                     with clock.phase("start_workers") if team.separate else nullcontext():
                         running.enter_context(team)  # (a LocalCluster starts here)
@@ -268,19 +274,16 @@ def _index_files(team: Workforce, files: list[SourceFile], settings: Settings, s
     return all_facts, written
 
 
-def _check_folder(root: str, discovery_errors: list[FileError], stored: set[str], gone: list[str], found: int,
-                  where: str) -> None:
-    unlisted = next((e for e in discovery_errors if e.relpath == "." and e.message.startswith(UNLISTED)), None)
-    if unlisted is not None:
-        raise WrongFolder(f"{root}: {unlisted.message}; nothing was written and the graph is left as it is: "
-                          "check the folder's permissions")
-    if stored and 2 * len(gone) > len(stored):
+def _check_folder(root: str, stored: set[str], gone: list[str], found: int, where: str) -> None:
+    """Refuse a run that would remove what the graph holds: all of it (no file found), or half
+    of it or more (at least 2 modules) -- the wrong folder, another codebase sharing a few names."""
+    if stored and gone and (not found or (2 * len(gone) >= len(stored) and len(gone) >= 2)):
         there = "no Python files" if not found else f"{found} Python files"
         raise WrongFolder(
             f"the graph at {where} holds {len(stored)} modules and {len(gone)} of them are not under {root} "
             f"({there} there): the wrong folder, another codebase, or most files moved (paths are relative to "
-            "the folder indexed); nothing was written. Index it into another database (NEO4J_DATABASE), or "
-            "pass --clear to replace what the graph holds")
+            "the folder indexed); nothing was written. If they are gone indeed, pass --prune to remove them; "
+            "or --clear to replace what the graph holds, or index into another database (NEO4J_DATABASE)")
 
 
 def _gone(missing: set[str], discovery_errors: list[FileError], summary: Summary) -> list[str]:

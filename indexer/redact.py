@@ -6,7 +6,7 @@ import logging
 import re
 
 #: user:password@ after a scheme, the password up to the last '@' of the word (it may hold '/' or '@')
-_URI_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>\S+)@", re.I)
+_URI_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>\S+)@", re.I)
 _KEYS = re.compile(r"(?i)(password|passwd|api[_-]?key|secret|token)(\s*[=:]\s*)(['\"]?)([^\s'\",;&]+)")
 
 

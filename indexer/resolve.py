@@ -311,19 +311,26 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
             _empty(facts)
 
     # 4. solve (handing what is found to `stream` as it goes); then decorators that gave nothing
-    #    keep the function they decorate, in two rounds: first those from outside the codebase
-    #    (holding nothing callable), then those of the codebase whose result is still empty once
-    #    the first round has been solved (they hand it to something outside: `lru_cache()(fn)`,
-    #    `type(...)`). One round for all linked every `@wraps` wrapper's callers to the function
-    #    it wraps too: the wrapper's own decorator had not yet given it back
+    #    keep the function they decorate: first those from outside the codebase (holding nothing
+    #    callable), then, once that is solved, those of the codebase whose result is still empty
+    #    (they hand it to something outside: `lru_cache()(fn)`, `type(...)`), the most deeply
+    #    nested functions first, solving after each depth. All at once linked every `@wraps`
+    #    wrapper's callers to the function it wraps too: the wrapper had not yet been given back
     solver.run(tick if stream is not None else None, STREAM_EVERY)
     pts = solver.pts
-    for outside in (True, False):
-        kept = [(dst, src) for dst, src, d in decorated if pts[dst] is None and _callable(solver, d) is not outside]
-        for dst, src in kept:
-            solver.edge(src, dst)
-        if kept:
-            solver.run()
+    outside = [(dst, src) for dst, src, d in decorated if pts[dst] is None and not _callable(solver, d)]
+    for dst, src in outside:
+        solver.edge(src, dst)
+    solver.run()
+    inside = [(dst, src) for dst, src, d in decorated if pts[dst] is None and _callable(solver, d)]
+    by_depth: dict[int, list[tuple[int, int]]] = {}
+    for dst, src in inside:  # the most deeply nested first: a wrapper before what it wraps
+        by_depth.setdefault(-_depth(solver, src), []).append((dst, src))
+    for _, group in sorted(by_depth.items()):
+        for dst, src in group:
+            if pts[dst] is None:  # (what the deeper ones kept may have filled it)
+                solver.edge(src, dst)
+        solver.run()
 
     # 5. edges: the calls and instantiations found since the last hand-over (every one without
     #    `stream`: each is found once), IMPORTS and INHERITS
@@ -342,6 +349,16 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
     result.resolved["instantiations"] = len(solver.instantiations)
     result.edges = sorted(edges, key=_edge_order) if ordered else list(edges)
     return result
+
+
+def _depth(solver: Solver, var: int) -> int:
+    """How deeply the function or class var holds is nested in functions (`<locals>` in its id)."""
+    depth = 0
+    for value in solver.holds(var):
+        kind, index = value & 7, value >> 3
+        node_id = solver.functions[index].id if kind == FUNC else solver.class_ids[index] if kind == CLASS else ""
+        depth = max(depth, node_id.count("<locals>"))
+    return depth
 
 
 def _callable(solver: Solver, var: int) -> bool:

@@ -38,6 +38,7 @@ from indexer.model import (
     RAISE,
     SEQUENCE,
     STATICMETHOD,
+    VARARG_REST,
     VARARG_SLOTS,
     ClassFacts,
     FunctionFacts,
@@ -1224,7 +1225,7 @@ class FlowWalker:
             vararg = self.nvars
             self.nvars += VARARG_SLOTS + 1
             packed = self._new()
-            slots = (*((i, vararg + i) for i in range(VARARG_SLOTS)), (None, vararg + VARARG_SLOTS))
+            slots = (*((i, vararg + i) for i in range(VARARG_SLOTS)), (VARARG_REST, vararg + VARARG_SLOTS))
             facts.containers.append((packed, SEQUENCE, slots))
             self.varargs[packed] = vararg
             inner.bound.add(name)

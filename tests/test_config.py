@@ -47,8 +47,12 @@ def test_a_uri_with_credentials_is_refused_without_showing_the_password() -> Non
             load_settings(environ={"NEO4J_URI": uri}, dotenv_path=None)
         assert "NEO4J_USER and NEO4J_PASSWORD" in str(err.value)
         assert "ter2pw" not in str(err.value) and "bolt://***@127.0.0.1:7687" in str(err.value)
-    # an '@' in the query is no credential; IPv6 hosts, paths and queries are Bolt URIs too
-    for uri in ("neo4j://h?ctx=a@b", "neo4j+s://[::1]:7687/db?x=1"):
+    for uri in ("bolt://neo4j:pa?Sup3r@127.0.0.1:7687", "neo4j:Sup3rSecret@127.0.0.1:7687"):  # (malformed too)
+        with pytest.raises(ConfigError, match="carries credentials") as err:
+            load_settings(environ={"NEO4J_URI": uri}, dotenv_path=None)
+        assert "Sup3r" not in str(err.value) and "***@127.0.0.1:7687" in str(err.value)
+    # IPv6 hosts, paths and queries are Bolt URIs too
+    for uri in ("neo4j://h?ctx=a", "neo4j+s://[::1]:7687/db?x=1"):
         assert load_settings(environ={"NEO4J_URI": uri}, dotenv_path=None).uri == uri
 
 

@@ -112,6 +112,14 @@ def test_a_wraps_wrapper_is_what_the_name_calls_not_the_function_it_wraps(tmp_pa
     assert ("main", "work") not in got
     assert ("main", "cached") in got
     assert ("main", "handed") in got  # `memo` hands it to a decorator from outside: kept too
+    # a wrapper whose own decorator hands it to one from outside is kept before what it wraps
+    got = calls(tmp_path / "nested", {"m.py": "import functools\n"
+                                              "def cached(fn):\n    return functools.lru_cache()(fn)\n"
+                                              "def logged(fn):\n    @cached\n"
+                                              "    def wrapper(*a):\n        return fn(*a)\n    return wrapper\n"
+                                              "@logged\ndef work(): pass\n"
+                                              "def main():\n    work()\n"})
+    assert ("main", "logged.<locals>.wrapper") in got and ("main", "work") not in got
 
 
 def test_a_keyword_named_like_a_positional_only_parameter_goes_to_kwargs(tmp_path: Path) -> None:
@@ -172,8 +180,10 @@ def test_a_wrapper_passes_its_star_args_on_by_position(tmp_path: Path) -> None:
     many = calls(tmp_path / "many", {"m.py": "def a(): pass\ndef b(): pass\ndef c(): pass\ndef d(): pass\n"
                                              "def e(): pass\n"
                                              "def last(*fns):\n    fns[-1]()\n"
-                                             "last(a, b, c, d, e)\n"})
-    assert ("last", "e") in many  # past the 4 kept by position, an entry at an unknown index
+                                             "def first(*fns):\n    fns[0]()\n"
+                                             "last(a, b, c, d, e)\nfirst(a, b, c, d, e)\n"})
+    assert ("last", "e") in many  # past the 4 kept by position, the rest: read by a negative index
+    assert ("first", "a") in many and ("first", "e") not in many  # (not by a small one)
 
 
 def test_method_lookup_follows_the_c3_mro(tmp_path: Path) -> None:

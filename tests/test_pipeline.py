@@ -129,19 +129,20 @@ def test_an_empty_folder_or_another_codebase_is_refused_and_the_graph_kept(clean
             index(clean_graph, folder, INDEXING_MODE="sequential")
         assert "nothing was written" in str(err.value) and "--clear" in str(err.value)
         assert stats(clean_graph).digest == before.digest  # (before: the modules were removed at the end)
+    pruned = pipeline.run_index(str(sharing), clean_graph.settings(INDEXING_MODE="sequential"), prune=True)
+    assert (pruned.files_removed, stats(clean_graph).nodes["Module"]) == (3, 3)
     replaced = index(clean_graph, other, INDEXING_MODE="sequential", clear=True)
     assert (replaced.counters.files_indexed, stats(clean_graph).nodes["Module"]) == (1, 1)
 
 
-def test_a_folder_that_cannot_be_listed_is_refused_before_anything_is_written() -> None:
-    from indexer.discover import UNLISTED
-    from indexer.model import FileError
-
-    errors = [FileError(".", ErrorKind.UNREADABLE, f"{UNLISTED}: Permission denied")]
-    with pytest.raises(pipeline.WrongFolder, match="code: cannot list directory: Permission denied; nothing was "
-                                                   "written and the graph is left as it is"):
-        pipeline._check_folder("code", errors, {"m.py"}, [], 0, "bolt://127.0.0.1:7687")
-    pipeline._check_folder("code", [], {"a.py", "b.py"}, ["a.py"], 1, "bolt://127.0.0.1:7687")  # half: a re-run
+def test_the_folder_guard_refuses_what_would_remove_most_of_the_graph_only() -> None:
+    where = "bolt://127.0.0.1:7687"
+    for stored, gone, found in (({"a.py"}, ["a.py"], 0),  # an empty folder
+                                ({"a.py", "b.py", "c.py", "d.py"}, ["a.py", "b.py"], 900)):  # half: another project
+        with pytest.raises(pipeline.WrongFolder, match="pass --prune to remove them"):
+            pipeline._check_folder("code", stored, gone, found, where)
+    pipeline._check_folder("code", {"a.py", "b.py"}, ["a.py"], 1, where)  # one file of two deleted
+    pipeline._check_folder("code", {"a.py"}, ["a.py"], 1, where)  # a one-file project's file renamed
 
 
 @pytest.mark.graphdb

@@ -13,6 +13,7 @@ def test_uri_credentials() -> None:
     assert redact_uri("bolt://db:7687") == "bolt://db:7687"
     # a password holding '/' or '@' is hidden whole (the pattern stopped at the first of them)
     assert redact_uri("bolt://neo4j:se/cr@et@db:7687 and more") == "bolt://neo4j:***@db:7687 and more"
+    assert redact_uri("bolt://:pw1234@db:7687") == "bolt://:***@db:7687"  # (no user name)
 
 
 def test_keys_and_known_secrets() -> None:

@@ -87,9 +87,10 @@ def test_bad_input_in_every_mode(clean_graph: GraphDB, tmp_path: Path, monkeypat
     assert {"with_bom", "caf", "grüß"} <= names
 
 
-def index_unprivileged(db: GraphDB, root: Path) -> dict[str, Any]:
+def index_unprivileged(db: GraphDB, root: Path, *, expect: int = 0) -> dict[str, Any]:
     """`codegraph index root --json` as a user without root's right to read everything (as
-    nobody, when this runs as root); its summary. Skips when nobody cannot import this checkout."""
+    nobody, when this runs as root); its summary, or {"stderr": ...} when it exits non-zero as
+    `expect`ed. Skips when nobody cannot import this checkout."""
     cmd = [sys.executable, "-m", "indexer", "index", str(root), "--json"]
     if IS_ROOT:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
@@ -98,9 +99,9 @@ def index_unprivileged(db: GraphDB, root: Path) -> dict[str, Any]:
             pytest.skip(f"user nobody cannot import this checkout's indexer: {probe.stderr.strip()[-200:]}")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, **db.env(),
            "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root))
-    assert out.returncode == 0, out.stderr[-2000:]
-    return dict(json.loads(out.stdout))
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=str(root.parent))
+    assert out.returncode == expect, out.stderr[-2000:]
+    return dict(json.loads(out.stdout)) if expect == 0 else {"stderr": out.stderr}
 
 
 @pytest.mark.graphdb
@@ -142,7 +143,13 @@ def test_what_the_graph_holds_under_an_unlistable_directory_is_kept(clean_graph:
         with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
             paths = {r["p"] for r in s.run("MATCH (m:Module) RETURN m.path AS p").data()}
         assert paths == {"fine.py", "sub/kept.py"}
+        os.chmod(root, 0o711)  # the folder itself cannot be listed: refused before connecting, graph untouched
+        refused = index_unprivileged(clean_graph, root, expect=2)
+        assert "cannot list directory" in refused["stderr"] and "the graph is left as it is" in refused["stderr"]
+        with clean_graph.driver() as driver, driver.session(database=clean_graph.database) as s:
+            assert s.run("MATCH (m:Module) RETURN count(m) AS n").single()["n"] == 2
     finally:
+        os.chmod(root, 0o755)
         os.chmod(root / "sub", 0o755)
         shutil.rmtree(root, ignore_errors=True)
 
