@@ -493,16 +493,16 @@ class Solver:
                 out.add(value)
             elif kind == CLASSMETHOD:
                 out.add(value | BOUND)
-                if receiver(fn) >= 0:
-                    self.add(receiver(fn), ((c << 3) | CLASS,))
+                if fn.npos:
+                    self.add(fn.first, ((c << 3) | CLASS,))
             elif mode == CLASS:
                 out.add(value)
             elif kind == PROPERTY:
                 self.edge(fn.ret, w)
             else:
                 out.add(value | BOUND)
-                if fn.owner < 0 and receiver(fn) >= 0:  # a function stored in a class: self is the receiver
-                    self.add(receiver(fn), ((c << 3) | mode,))
+                if fn.owner < 0 and fn.npos:  # a function stored in a class: self is the receiver
+                    self.add(fn.first, ((c << 3) | mode,))
         if out:
             self.add(w, out)
 
@@ -705,7 +705,8 @@ class Solver:
                 j = i + shift
                 if j < npos:
                     edge(a, first + j)
-                elif vararg >= 0:  # `*args`: by position, then the rest together
+                elif vararg >= 0:  # `*args`: by position, then the rest together (a receiver never goes
+                    # there: a wrapper that many methods share, mock.patch's, would give each the others')
                     edge(a, vararg + min(j - npos, VARARG_SLOTS))
         if keywords:
             index = self.f_params[f]
@@ -784,13 +785,6 @@ class Solver:
             kind = value & _KIND_MASK
             if kind in (INST, SELF, CLASS):
                 self.edge(self.super_view(value >> 3, owner, attr, kind), dst)
-
-
-def receiver(fn: FunctionFacts) -> int:
-    """The variable a bound call passes its receiver to: the first parameter, -1 when there is
-    none. Not the first entry of `*args`: a wrapper that many methods share (`mock.patch`'s) would
-    give each of them the receivers of all the others."""
-    return fn.first if fn.npos else -1
 
 
 def _c3_merge(lines: list[list[int]]) -> list[int]:

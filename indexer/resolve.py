@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from indexer.flow import BOUND, CLASS, CONT, FUNC, INST, MODULE, SELF, Solver, receiver
+from indexer.flow import BOUND, CLASS, CONT, FUNC, INST, MODULE, SELF, Solver
 from indexer.gcpause import paused_gc
 from indexer.model import CLASSMETHOD, MAPPING, METHOD, PROPERTY, Edge, FunctionFacts, ImportRef, ModuleFacts
 
@@ -305,8 +305,8 @@ def _resolve(modules: list[ModuleFacts], stream: Callable[[list[Edge]], None] | 
         decorated.extend((dst + off, src + off, d + off) for dst, src, d in facts.decorated)
         for f in range(fbase, fbase + len(facts.functions)):
             fn = solver.functions[f]
-            if fn.owner >= 0 and receiver(fn) >= 0 and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
-                add(receiver(fn), ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
+            if fn.owner >= 0 and fn.npos and fn.kind in (METHOD, CLASSMETHOD, PROPERTY):
+                add(fn.first, ((fn.owner << 3) | (CLASS if fn.kind == CLASSMETHOD else SELF),))
         if consume:
             _empty(facts)
 
