@@ -21,6 +21,7 @@ from typing import Any
 
 from indexer import __version__, interrupts, project, runtime
 from indexer.config import MODES, ConfigError, Settings, load_settings, pool_warning
+from indexer.discover import check_root
 from indexer.model import INFRASTRUCTURE_ERRORS
 from indexer.pool import ClusterUnreachable
 from indexer.redact import redacting
@@ -93,8 +94,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     bar = _progress_bar(args)
     setup_logging(args.verbose - args.quiet, settings.secrets(),
                   bar.writing if bar else None)
-    if not os.path.isdir(args.path):  # (said before a missing database: it is the first thing to fix)
-        raise NotADirectoryError(f"{args.path}: not a directory; give the root of a Python codebase")
+    check_root(args.path)  # (said before a missing database: it is the first thing to fix)
     _need_database(settings)
     restore = interrupts.install()
     ended = "stopped"  # what the bar's last line says (a failure's message follows it)

@@ -48,11 +48,17 @@ def _is_virtualenv(dirpath: str) -> bool:
 UNLISTED = "cannot list directory"
 
 
-def discover(root: str | os.PathLike[str]) -> tuple[list[SourceFile], list[FileError]]:
-    """Return (files, errors) for every `*.py` under `root`, sorted by relative path."""
+def check_root(root: str | os.PathLike[str]) -> Path:
+    """The root resolved; NotADirectoryError (a usage error) when it is no folder."""
     root_path = Path(root).resolve()
     if not root_path.is_dir():
         raise NotADirectoryError(f"{root}: not a directory; give the root of a Python codebase")
+    return root_path
+
+
+def discover(root: str | os.PathLike[str]) -> tuple[list[SourceFile], list[FileError]]:
+    """Return (files, errors) for every `*.py` under `root`, sorted by relative path."""
+    root_path = check_root(root)
     spec = _load_gitignore(root_path)
     files: list[SourceFile] = []
     errors: list[FileError] = []
